@@ -1,0 +1,207 @@
+"""The typed run configuration: one pydantic tree, validated, with dotted `--set key=value` overrides.
+
+Every section forbids unknown keys, so a typo fails loudly where it is made. Presets live in
+`experiments/presets.py`; this file only defines the shape, the override rules and the secret-free
+view that is written to disk and to MLflow. It does not load files or talk to providers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from programs.structure import RubricStructure
+
+ROLES = ("challenger", "verifier", "weak", "strong", "judge", "reflection")
+
+
+class ConfigError(ValueError):
+    """A user-facing configuration problem; the CLI prints it as one line."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RoleModel(_Section):
+    """One role's language model. `model` is any DSPy/LiteLLM model string, or `embedded/<name>`."""
+
+    model: str
+    api_base: str | None = None
+    # The NAME of the environment variable that holds the key, never the key itself.
+    api_key_env: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = Field(default=None, gt=0)
+    # Passed through to dspy.LM (e.g. {"num_retries": 5}); must not hold secrets.
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _no_inline_secret(self) -> RoleModel:
+        for key in self.options:
+            if "key" in key.lower() or ("token" in key.lower() and key != "max_tokens"):
+                raise ValueError(f"options.{key}: put secrets in an environment variable and name it in api_key_env")
+        return self
+
+
+class ModelsConfig(_Section):
+    challenger: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b")
+    verifier: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b")
+    weak: RoleModel = RoleModel(model="embedded/qwen2.5-coder-0.5b")
+    strong: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b")
+    judge: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b", temperature=0.0)
+    reflection: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b", temperature=0.7)
+    # Embedded backend only: context window and threads per loaded model.
+    n_ctx: int = Field(default=4096, ge=512)
+    n_threads: int | None = Field(default=None, ge=1)
+
+
+class CorpusConfig(_Section):
+    # "aclsum", a directory of .txt/.md files, a .jsonl/.json/.csv/.parquet file, or "hf:<org/name>".
+    source: str = "aclsum"
+    text_field: str = "text"
+    id_field: str = "id"
+    # Which aclsum papers: "all", or "cc-by" for the 2016+ papers under CC BY 4.0.
+    licence: Literal["all", "cc-by"] = "all"
+    n_train: int = Field(default=4, ge=0)
+    n_val: int = Field(default=2, ge=0)
+    n_test: int = Field(default=2, ge=0)
+    # Documents longer than this are cut at a sentence boundary (and the record says so).
+    max_chars: int = Field(default=6000, ge=200)
+    seed: int = 0
+
+
+class LoopConfig(_Section):
+    max_rounds: int = Field(default=4, ge=1)
+    n_samples: int = Field(default=3, ge=1)
+    sample_temperature: float = Field(default=1.0, ge=0.0, le=2.0)
+    weak_first: bool = True
+    # Judge the reference answer and an off-topic answer before spending solver calls.
+    sanity_checks: bool = True
+    strong_reasoning: bool = False
+    # Retries of one role call after an infrastructure error, before the round is recorded as an error.
+    infra_retries: int = Field(default=2, ge=0)
+
+
+class AcceptanceConfig(_Section):
+    preset: Literal["paper", "deployed", "blog", "custom"] = "deployed"
+    # Overrides of single thresholds (any preset); unset keeps the preset's value.
+    weak_mean_max: float | None = None
+    weak_best_max: float | None = None
+    strong_mean_min: float | None = None
+    strong_mean_max: float | None = None
+    gap_min: float | None = None
+
+
+class OptimizerConfig(_Section):
+    name: str = "gepa"
+    metric: Literal["gap", "validation"] = "gap"
+    max_metric_calls: int = Field(default=12, ge=1)
+    num_threads: int = Field(default=1, ge=1)
+    seed: int = 1
+    # Optimizer-specific keyword arguments, passed through after validation by the optimizer.
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class SearchConfig(_Section):
+    n_trials: int = Field(default=2, ge=1)
+    storage: str | None = None
+    study_name: str | None = None
+    seed: int = 0
+    # Parameters of the rubric structure the study searches; the rest stay as configured.
+    space: list[str] = Field(default_factory=lambda: ["allow_penalties", "weight_cap", "max_positive"])
+
+
+class TrackingConfig(_Section):
+    enabled: bool = True
+    # None: MLFLOW_TRACKING_URI if set, else sqlite:///mlflow.db in the working directory.
+    tracking_uri: str | None = None
+    experiment: str = "autodata"
+
+
+class RunConfig(_Section):
+    preset: str = "default"
+    seed: int = 0
+    workers: int = Field(default=1, ge=1)
+    models: ModelsConfig = ModelsConfig()
+    corpus: CorpusConfig = CorpusConfig()
+    rubric: RubricStructure = RubricStructure()
+    loop: LoopConfig = LoopConfig()
+    acceptance: AcceptanceConfig = AcceptanceConfig()
+    optimizer: OptimizerConfig = OptimizerConfig()
+    search: SearchConfig = SearchConfig()
+    tracking: TrackingConfig = TrackingConfig()
+
+    def public_dict(self) -> dict[str, Any]:
+        """The config as written to disk and MLflow. It holds env-var names, never key values."""
+        return self.model_dump(mode="json")
+
+    def flat(self) -> dict[str, str]:
+        """Dotted keys to strings, for MLflow params."""
+        out: dict[str, str] = {}
+
+        def walk(prefix: str, value: Any) -> None:
+            if isinstance(value, dict) and value:
+                for k, v in value.items():
+                    walk(f"{prefix}.{k}" if prefix else k, v)
+            else:
+                out[prefix] = value if isinstance(value, str) else json.dumps(value)
+
+        walk("", self.public_dict())
+        return out
+
+
+def _parse_value(raw: str) -> Any:
+    """`--set` values are JSON when they parse as JSON (numbers, true, null, lists), else strings."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply `a.b.c=value` strings to a plain config dict; unknown keys raise ConfigError.
+
+    Keys under an `options` mapping are free-form (they are passed through to a library).
+    """
+    known = RunConfig().model_dump()
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected key=value")
+        key, raw = item.split("=", 1)
+        parts = key.strip().split(".")
+        node, shape = data, known
+        for depth, part in enumerate(parts):
+            free = depth > 0 and parts[depth - 1] == "options"
+            if not free and (not isinstance(shape, dict) or part not in shape):
+                valid = ", ".join(sorted(shape)) if isinstance(shape, dict) else "(none: not a section)"
+                raise ConfigError(f"--set {key}: unknown key {part!r}; valid keys here: {valid}")
+            if depth == len(parts) - 1:
+                node[part] = _parse_value(raw)
+            else:
+                node = node.setdefault(part, {})
+                shape = shape.get(part) if isinstance(shape, dict) else None
+    return data
+
+
+def merge(defaults: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of `defaults` with `changes` laid over it, section by section."""
+    out = json.loads(json.dumps(defaults))
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "options":
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = json.loads(json.dumps(value))
+    return out
+
+
+def build_config(base: dict[str, Any], overrides: list[str] | None = None) -> RunConfig:
+    """Validate a preset/config dict plus overrides into a RunConfig, or raise ConfigError (one line)."""
+    data = apply_overrides(merge(RunConfig().model_dump(mode="json"), base), overrides or [])
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"config {where}: {first['msg']}") from None

@@ -1,0 +1,27 @@
+"""The harness as DSPy modules: roles, the per-document loop, and the records they exchange."""
+
+from programs.challenger import Challenger
+from programs.errors import FatalLMError
+from programs.judge import Judge
+from programs.loop import OBSERVER_KEY, AgenticSelfInstruct
+from programs.records import Attempt, Candidate, Criterion, Decision, RoundRecord, VerifierReport
+from programs.solver import Solver
+from programs.structure import RubricStructure
+from programs.verifier import QualityVerifier
+
+__all__ = [
+    "OBSERVER_KEY",
+    "AgenticSelfInstruct",
+    "Attempt",
+    "Candidate",
+    "Challenger",
+    "Criterion",
+    "Decision",
+    "FatalLMError",
+    "Judge",
+    "QualityVerifier",
+    "RoundRecord",
+    "RubricStructure",
+    "Solver",
+    "VerifierReport",
+]

@@ -1,0 +1,44 @@
+"""The judge role: one verdict per rubric criterion for one answer. It never sees the reference answer.
+
+The signature is built per rubric with one output field per criterion, so schema-constrained decoding
+always yields exactly one verdict per criterion, in rubric order. Binary verdicts by default; graded
+mode allows 0 / 0.5 / 1. Frozen like the solvers; turning verdicts into a score is not its job.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import dspy
+
+from programs.records import Criterion
+from programs.signatures import GRADED_NOTE, JUDGE_INSTRUCTIONS
+
+
+class _JudgeBase(dspy.Signature):
+    question: str = dspy.InputField()
+    answer: str = dspy.InputField()
+
+
+def judge_signature(rubric: list[Criterion], graded: bool) -> type[dspy.Signature]:
+    kind = Literal[0, 0.5, 1] if graded else bool
+    sig = _JudgeBase.with_instructions(JUDGE_INSTRUCTIONS + (GRADED_NOTE if graded else ""))
+    for i, item in enumerate(rubric, 1):
+        label = f"penalty {item.weight}" if item.is_penalty else f"+{item.weight}"
+        sig = sig.append(f"c{i}", dspy.OutputField(desc=f"[{label}] {item.criterion}"), type_=kind)
+    return sig
+
+
+class Judge(dspy.Module):
+    def __init__(self, graded: bool = False) -> None:
+        super().__init__()
+        self.graded = graded
+        self.grade = dspy.Predict(_JudgeBase)
+        self._compiled = True
+
+    def forward(self, question: str, rubric: list[Criterion], answer: str) -> list[float]:
+        if not answer.strip():
+            # Nothing to grade: no criterion can be met and no error can be made.
+            return [0.0] * len(rubric)
+        out = self.grade(signature=judge_signature(rubric, self.graded), question=question, answer=answer)
+        return [min(1.0, max(0.0, float(getattr(out, f"c{i}")))) for i in range(1, len(rubric) + 1)]

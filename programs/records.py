@@ -1,0 +1,130 @@
+"""Typed records at the seams of the harness: criteria, candidates, attempts, verifier reports, rounds.
+
+Invariants live in validators so a malformed record fails where it is born. These are plain data:
+no LM calls, no scoring policy (that is injected, see `programs.policy`), no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Reason codes a round can end with. "accepted" is the only success.
+REASONS = (
+    "accepted",
+    "too_easy",  # the weak solver did too well
+    "failed_on_strong",  # the strong solver did not pass, or the gap is too small
+    "failed_quality",  # the verifier, the rubric checks or the sanity checks rejected it
+    "invalid",  # the challenger's reply could not be parsed into a candidate
+    "error",  # infrastructure errors outlasted the retries
+)
+
+
+class Criterion(BaseModel):
+    """One rubric item: what an answer must contain (weight > 0) or an error it must avoid (weight < 0)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    criterion: str = Field(max_length=300)
+    weight: int = Field(ge=-10, le=10)
+
+    @field_validator("weight")
+    @classmethod
+    def _nonzero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("a criterion weight of 0 carries no information")
+        return value
+
+    @property
+    def is_penalty(self) -> bool:
+        return self.weight < 0
+
+
+class Candidate(BaseModel):
+    """One challenger proposal: a grounded question with its reference answer and rubric."""
+
+    question_type: str = ""
+    skill_tags: list[str] = Field(default_factory=list)
+    context: str = ""
+    question: str
+    reference_answer: str = ""
+    rubric: list[Criterion]
+
+    @property
+    def weights(self) -> list[int]:
+        return [c.weight for c in self.rubric]
+
+
+class VerifierReport(BaseModel):
+    """The quality gate's outcome. `passed` is computed by code from the individual checks."""
+
+    passed: bool
+    feedback: str = ""
+    checks: dict[str, bool] = Field(default_factory=dict)
+    # Problems found by the programmatic rubric checks (empty when they passed).
+    rubric_problems: list[str] = Field(default_factory=list)
+    # Judge sanity: the reference answer's score under its own rubric, and an off-topic answer's.
+    reference_score: float | None = None
+    offtopic_score: float | None = None
+    # The rubric validation metric for this candidate, in [0, 1].
+    validation: float | None = None
+
+
+class Attempt(BaseModel):
+    """One solver sample and its judged verdicts, aligned with the rubric order."""
+
+    answer: str
+    verdicts: list[float] = Field(default_factory=list)
+    score: float | None = None
+    error: str | None = None
+
+    @field_validator("verdicts")
+    @classmethod
+    def _unit_interval(cls, values: list[float]) -> list[float]:
+        if any(not 0.0 <= v <= 1.0 for v in values):
+            raise ValueError("verdicts must lie in [0, 1]")
+        return values
+
+
+class RoundRecord(BaseModel):
+    """Everything one challenger round produced, enough to recompute its scores and decision."""
+
+    doc_id: str
+    round: int = Field(ge=1)
+    candidate: Candidate | None = None
+    verifier: VerifierReport | None = None
+    weak: list[Attempt] = Field(default_factory=list)
+    strong: list[Attempt] = Field(default_factory=list)
+    weak_mean: float | None = None
+    strong_mean: float | None = None
+    gap: float | None = None
+    accepted: bool = False
+    reason: Literal[REASONS] = "invalid"  # type: ignore[valid-type]
+    detail: str = ""
+    usage: dict[str, dict[str, int]] = Field(default_factory=dict)
+    errors: list[str] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary_line(self) -> str:
+        """A short human line for logs: round, reason, scores."""
+        parts = [f"round {self.round}: {self.reason}"]
+        if self.weak_mean is not None:
+            parts.append(f"weak {self.weak_mean:.2f}")
+        if self.strong_mean is not None:
+            parts.append(f"strong {self.strong_mean:.2f}")
+        if self.gap is not None:
+            parts.append(f"gap {self.gap:+.2f}")
+        return ", ".join(parts)
+
+
+class Decision(BaseModel):
+    """An acceptance decision with its reason code and a human explanation."""
+
+    accepted: bool
+    reason: Literal[REASONS]  # type: ignore[valid-type]
+    detail: str = ""
+
+
+def to_jsonable(record: BaseModel) -> dict[str, Any]:
+    return record.model_dump(mode="json")

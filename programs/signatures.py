@@ -1,0 +1,77 @@
+"""DSPy signatures of the five roles. Their docstrings are the prompts the models read.
+
+Developer notes go in comments, never in docstrings. Output fields are ordered short-first, because
+small models decoding under a JSON schema can run out of tokens in a long field and truncate the rest.
+The judge's signature is built per rubric (one output field per criterion) in `programs.judge`.
+"""
+
+from __future__ import annotations
+
+import dspy
+
+from programs.records import Criterion
+
+
+# The challenger is the only role whose instructions optimizers rewrite (with the verifier, optionally).
+class ChallengeSignature(dspy.Signature):
+    """You are a data scientist writing one hard evaluation question grounded in a research paper.
+
+    The question must need knowledge or reasoning specific to this paper, not general background and
+    not something a reader could answer from the title or abstract alone. The context describes only
+    the problem setup a solver needs; it never reveals the paper's solution, result or the answer.
+    A solver will see only the context and the question, never the paper. Give a reference answer
+    that fully answers the question, and a rubric that a strict grader can apply criterion by
+    criterion to a solver's answer. If earlier attempts failed, write an entirely new question from
+    a different angle, not a rephrasing."""
+
+    document: str = dspy.InputField(desc="the source paper")
+    rubric_rules: str = dspy.InputField(desc="rules the rubric must follow")
+    feedback: str = dspy.InputField(desc="earlier failed attempts on this paper, grouped by failure")
+    question_type: str = dspy.OutputField(desc="e.g. explanation, derivation, design, comparison, analysis")
+    skill_tags: list[str] = dspy.OutputField(desc="2-3 reasoning skills the question exercises")
+    context: str = dspy.OutputField(desc="problem setup only, self-contained, without the solution")
+    question: str = dspy.OutputField(desc="one question answerable from the context plus expertise")
+    rubric: list[Criterion] = dspy.OutputField(desc="criteria with integer weights, following the rules")
+    reference_answer: str = dspy.OutputField(desc="a complete, correct answer")
+
+
+class VerifySignature(dspy.Signature):
+    """You are a strict reviewer of a candidate evaluation question written from a research paper.
+
+    Check each property and answer true only when it clearly holds:
+    no_leakage: the context does not state or strongly hint at the answer.
+    not_recall: answering needs reasoning with the paper's specific ideas, not recalling a fact from
+    the abstract or general knowledge, and is not trivially easy.
+    rubric_well_formed: every criterion is specific, checkable on an answer, and follows the rules.
+    type_consistent: the question matches its stated question type.
+    Then give short feedback naming the most important problem, or 'ok'."""
+
+    document: str = dspy.InputField(desc="the source paper")
+    rubric_rules: str = dspy.InputField(desc="rules the rubric must follow")
+    question_type: str = dspy.InputField()
+    context: str = dspy.InputField()
+    question: str = dspy.InputField()
+    rubric: str = dspy.InputField(desc="numbered criteria with weights")
+    no_leakage: bool = dspy.OutputField()
+    not_recall: bool = dspy.OutputField()
+    rubric_well_formed: bool = dspy.OutputField()
+    type_consistent: bool = dspy.OutputField()
+    feedback: str = dspy.OutputField(desc="one or two sentences")
+
+
+# Solvers are frozen: optimizers never see or edit this prompt (the paper's cheating lesson).
+class SolveSignature(dspy.Signature):
+    """Answer the question using the context and your own expertise. Be specific and complete, and
+    explain the key reasoning steps briefly."""
+
+    context: str = dspy.InputField()
+    question: str = dspy.InputField()
+    answer: str = dspy.OutputField()
+
+
+# The judge's base instructions; the per-criterion output fields are added per rubric.
+JUDGE_INSTRUCTIONS = """You are a strict grader. For each rubric criterion, decide whether the answer \
+fully and unambiguously meets it. If in doubt, the criterion is not met. A penalty criterion names an \
+error: mark it met only if the answer actually makes that error. Judge only what the answer says."""
+
+GRADED_NOTE = " Give 1 when fully met, 0.5 when partly met, 0 when not met."

@@ -1,0 +1,59 @@
+"""Per-role accounting of LM calls and tokens, independent of how providers name their models.
+
+`UsageMeter.role(name)` is a context manager around one role call: it opens a DSPy usage tracker,
+then adds the call and its prompt/completion tokens to that role's tally. Cache hits count as calls
+with no tokens (DSPy reports no usage for them). Thread-safe; merges across rounds and phases.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dspy
+
+_PROMPT_KEYS = ("prompt_tokens", "input_tokens")
+_COMPLETION_KEYS = ("completion_tokens", "output_tokens")
+
+
+def _tokens(entry: dict, keys: tuple[str, ...]) -> int:
+    for key in keys:
+        value = entry.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return int(value)
+    return 0
+
+
+class UsageMeter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.totals: dict[str, dict[str, int]] = {}
+
+    @contextmanager
+    def role(self, name: str) -> Iterator[None]:
+        with dspy.track_usage() as tracker:
+            try:
+                yield
+            finally:
+                self._add(name, tracker.get_total_tokens())
+
+    def _add(self, role: str, by_model: dict[str, dict]) -> None:
+        prompt = sum(_tokens(u, _PROMPT_KEYS) for u in by_model.values())
+        completion = sum(_tokens(u, _COMPLETION_KEYS) for u in by_model.values())
+        with self._lock:
+            tally = self.totals.setdefault(role, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+            tally["calls"] += 1
+            tally["prompt_tokens"] += prompt
+            tally["completion_tokens"] += completion
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return {role: dict(t) for role, t in self.totals.items()}
+
+    def merge(self, other: dict[str, dict[str, int]]) -> None:
+        with self._lock:
+            for role, tally in other.items():
+                mine = self.totals.setdefault(role, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+                for key, value in tally.items():
+                    mine[key] = mine.get(key, 0) + value

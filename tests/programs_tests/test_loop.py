@@ -1,0 +1,149 @@
+"""The per-document loop on scripted roles: control flow, gating, feedback, retries, invalid replies."""
+
+from __future__ import annotations
+
+import dspy
+import pytest
+from dspy.utils.exceptions import LMAuthError, LMServerError
+
+from metrics import HarnessPolicy, thresholds_for
+from metrics.scoring import rubric_score
+from programs import AgenticSelfInstruct, FatalLMError, RubricStructure
+from programs.loop import OBSERVER_KEY
+from tests.support.world import World, bind
+
+NO_PENALTIES = RubricStructure(allow_penalties=False, min_positive=4, max_positive=4, min_penalties=0)
+
+
+def make(world: World, structure: RubricStructure = NO_PENALTIES, **kw):
+    policy = HarnessPolicy(structure, thresholds_for("paper"))
+    program = AgenticSelfInstruct(policy, backoff=0, **{"max_rounds": 4, "n_samples": 2, **kw})
+    engines = world.engines()
+    bind(program, engines)
+    dspy.configure(adapter=dspy.JSONAdapter())
+    return program, engines
+
+
+def test_accepts_when_weak_fails_and_strong_passes():
+    world = World(plan={1: {"weak": [1], "strong": [1, 2, 3, 4]}})
+    program, engines = make(world)
+    out = program(document="A paper.", doc_id="d1")
+    assert len(out.rounds) == 1 and out.accepted is out.rounds[0]
+    r = out.rounds[0]
+    assert (r.weak_mean, r.strong_mean, r.gap, r.reason) == (0.25, 1.0, 0.75, "accepted")
+    assert [a.verdicts for a in r.weak] == [[1.0, 0.0, 0.0, 0.0]] * 2
+
+
+def test_too_easy_skips_strong_and_feeds_back_until_accepted():
+    world = World(
+        plan={
+            1: {"weak": [1, 2, 3, 4], "strong": [1, 2, 3, 4]},
+            2: {"weak": [1], "strong": [1, 2]},
+            3: {"weak": [], "strong": [1, 2, 3]},
+        }
+    )
+    program, engines = make(world)
+    out = program(document="A paper.", doc_id="d1")
+    reasons = [r.reason for r in out.rounds]
+    assert reasons == ["too_easy", "failed_on_strong", "accepted"]
+    assert out.rounds[0].strong == [] and out.rounds[0].strong_mean is None  # weak-first gating
+    assert engines["strong"].calls == 2 * 2  # rounds 2 and 3 only
+    third_feedback = engines["challenger"].prompts[2].inputs["feedback"]
+    assert "TOO EASY" in third_feedback and "FAILED ON STRONG" in third_feedback
+    assert "weak avg 1.00" in third_feedback and "gap +0.25" in third_feedback
+
+
+def test_budget_ends_without_acceptance_and_at_most_one_accepted():
+    world = World(plan={n: {"weak": [1, 2, 3, 4]} for n in range(1, 9)})
+    program, _ = make(world, max_rounds=3)
+    out = program(document="A paper.", doc_id="d1")
+    assert len(out.rounds) == 3 and out.accepted is None
+    assert sum(r.accepted for r in out.rounds) == 0
+
+
+def test_verifier_rejection_is_quality_failure_and_skips_solvers():
+    world = World(verifier_ok=False)
+    program, engines = make(world, max_rounds=2)
+    out = program(document="A paper.")
+    assert [r.reason for r in out.rounds] == ["failed_quality"] * 2
+    assert engines["weak"].calls == 0
+    assert "FAILED QUALITY CHECK" in engines["challenger"].prompts[1].inputs["feedback"]
+
+
+def test_rubric_checks_reject_penalties_when_not_allowed_without_asking_the_verifier():
+    world = World(n_penalty=2)
+    program, engines = make(world, max_rounds=1)
+    r = program(document="A paper.").rounds[0]
+    assert r.reason == "failed_quality" and "penalty" in r.detail
+    assert engines["verifier"].calls == 0 and r.verifier.validation < 0.5
+
+
+def test_unparseable_challenger_reply_is_an_invalid_round_and_the_loop_goes_on():
+    replies = iter(["this is not json at all"] * 2)
+    world = World(plan={2: {"weak": [], "strong": [1, 2, 3, 4]}})
+    default = world.challenger
+    world.challenger_reply = lambda p: next(replies, None) or default.__func__(World(plan=world.plan), p)
+    program, _ = make(world, max_rounds=3)
+    out = program(document="A paper.")
+    assert out.rounds[0].reason == "invalid" and out.rounds[0].candidate is None
+    assert any("parse" in e for e in out.rounds[0].errors)
+
+
+def test_transient_errors_are_retried_not_counted_as_candidates():
+    world = World(plan={1: {"weak": [], "strong": [1, 2, 3, 4]}})
+    program, engines = make(world, max_rounds=2)
+    failures = iter([LMServerError("503 upstream", status=503)] * 2)
+    original = engines["weak"].reply
+
+    def flaky(p):
+        err = next(failures, None)
+        if err:
+            raise err
+        return original(p)
+
+    engines["weak"].reply = flaky
+    out = program(document="A paper.")
+    assert len(out.rounds) == 1 and out.rounds[0].accepted
+    assert sum("transient" in e for e in out.rounds[0].errors) == 2
+
+
+def test_permanent_errors_stop_the_run_with_role_and_model():
+    world = World()
+    program, engines = make(world)
+
+    def denied(p):
+        raise LMAuthError("401 invalid api key", status=401)
+
+    engines["verifier"].reply = denied
+    with pytest.raises(FatalLMError, match=r"verifier model 'scripted/verifier'"):
+        program(document="A paper.")
+
+
+def test_sanity_check_rejects_a_rubric_the_reference_answer_fails():
+    world = World()
+    world.challenger_reply = lambda p: {**World().challenger(p), "reference_answer": "Something unrelated."}
+    program, engines = make(world, max_rounds=1)
+    r = program(document="A paper.").rounds[0]
+    assert r.reason == "failed_quality" and "reference answer scores only 0.00" in r.detail
+    assert r.verifier.reference_score == 0.0 and engines["weak"].calls == 0
+
+
+def test_every_round_recomputes_from_raw_verdicts_and_reaches_the_observer():
+    world = World(plan={1: {"weak": [1, 2, 3], "strong": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3]}})
+    program, _ = make(world)
+    seen = []
+    with dspy.context(**{OBSERVER_KEY: seen.append}):
+        out = program(document="A paper.")
+    assert seen == out.rounds
+    for r in out.rounds:
+        weights = [c.weight for c in r.candidate.rubric]
+        for a in r.weak + r.strong:
+            assert a.score == rubric_score(weights, a.verdicts)
+        assert r.usage["challenger"]["calls"] == 1 and r.usage["weak"]["calls"] == 2
+
+
+def test_samples_are_distinct_calls_not_cache_hits():
+    world = World(plan={1: {"weak": [], "strong": [1, 2, 3, 4]}})
+    program, engines = make(world, n_samples=3)
+    program(document="A paper.")
+    assert engines["weak"].calls == 3 and engines["strong"].calls == 3

@@ -1,0 +1,1 @@
+"""Test support: scripted per-role engines and a small scripted world for the harness."""

@@ -1,0 +1,94 @@
+"""A scripted world for the harness: keyword rubrics, solvers that know some keywords, a keyword judge.
+
+Round n's candidate (n = failed attempts listed in the feedback + 1) has criteria "the answer names
+KW<i> ..." and a reference answer containing every keyword. `plan[n]` says which keywords the weak and
+strong solvers put in their answers for that round's question, so a test fixes each round's outcome.
+The judge marks a criterion met when its keyword appears in the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import dspy
+
+from tests.support.scripted import Prompt, ScriptedEngine
+
+
+@dataclass
+class World:
+    n_positive: int = 4
+    n_penalty: int = 0
+    weight: int = 5
+    plan: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+    verifier_ok: bool = True
+    challenger_reply: object = None  # overrides the candidate (e.g. a malformed string)
+
+    def round_of(self, feedback: str) -> int:
+        return len(re.findall(r'^- "', feedback, re.M)) + 1
+
+    def challenger(self, p: Prompt) -> dict | str:
+        if self.challenger_reply is not None:
+            return self.challenger_reply(p) if callable(self.challenger_reply) else self.challenger_reply
+        n = self.round_of(p.inputs.get("feedback", ""))
+        rubric = [
+            {"criterion": f"the answer names KW{i} as the key mechanism", "weight": self.weight}
+            for i in range(1, self.n_positive + 1)
+        ]
+        rubric += [
+            {"criterion": f"the answer wrongly claims ERR{i} holds", "weight": -3} for i in range(1, self.n_penalty + 1)
+        ]
+        keywords = " ".join(f"KW{i}" for i in range(1, self.n_positive + 1))
+        return {
+            "question_type": "analysis",
+            "skill_tags": ["causal reasoning", "design"],
+            "context": f"Setup for question {n}.",
+            "question": f"Question {n}: explain the mechanism?",
+            "rubric": rubric,
+            "reference_answer": f"The mechanism involves {keywords}.",
+        }
+
+    def verifier(self, p: Prompt) -> dict:
+        ok = self.verifier_ok
+        return {
+            "no_leakage": ok,
+            "not_recall": True,
+            "rubric_well_formed": True,
+            "type_consistent": True,
+            "feedback": "ok" if ok else "the context leaks the answer",
+        }
+
+    def solver(self, role: str):
+        def reply(p: Prompt) -> dict:
+            n = int(re.search(r"Question (\d+)", p.inputs["question"]).group(1))
+            keys = self.plan.get(n, {}).get(role, [])
+            return {"answer": "I think " + " ".join(f"KW{k}" for k in keys) if keys else "I do not know."}
+
+        return reply
+
+    def judge(self, p: Prompt) -> dict:
+        answer = p.inputs.get("answer", "")
+        verdicts = {}
+        for name, desc in p.outputs.items():
+            key = re.search(r"(KW\d+|ERR\d+)", desc)
+            verdicts[name] = bool(key and re.search(rf"\b{key.group(1)}\b", answer))
+        return verdicts
+
+    def engines(self) -> dict[str, ScriptedEngine]:
+        return {
+            "challenger": ScriptedEngine(self.challenger),
+            "verifier": ScriptedEngine(self.verifier),
+            "weak": ScriptedEngine(self.solver("weak")),
+            "strong": ScriptedEngine(self.solver("strong")),
+            "judge": ScriptedEngine(self.judge),
+        }
+
+
+def bind(program, engines: dict[str, ScriptedEngine]) -> dict[str, dspy.LM]:
+    lms = {
+        role: dspy.LM(f"scripted/{role}", engine=engine, cache=False, num_retries=0) for role, engine in engines.items()
+    }
+    for role, lm in lms.items():
+        getattr(program, role).set_lm(lm)
+    return lms
