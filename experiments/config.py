@@ -81,7 +81,11 @@ class LoopConfig(_Section):
     sanity_checks: bool = True
     strong_reasoning: bool = False
     # Retries of one role call after an infrastructure error, before the round is recorded as an error.
-    infra_retries: int = Field(default=2, ge=0)
+    infra_retries: int = Field(default=3, ge=0)
+    # Base delay (seconds) of the exponential backoff between retries; jitter is added.
+    backoff: float = Field(default=1.0, ge=0.0)
+    # Threads for the independent solver samples of one round (1 = sequential).
+    sample_workers: int = Field(default=1, ge=1)
 
 
 class AcceptanceConfig(_Section):

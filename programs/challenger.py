@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dspy
 
+from programs.bound import BoundPredict
 from programs.records import Candidate, Criterion
 from programs.signatures import ChallengeSignature
 
@@ -17,7 +18,7 @@ NO_FEEDBACK = "No earlier attempts on this paper."
 class Challenger(dspy.Module):
     def __init__(self) -> None:
         super().__init__()
-        self.generate = dspy.Predict(ChallengeSignature)
+        self.generate = BoundPredict(ChallengeSignature)
 
     def forward(self, document: str, rubric_rules: str, feedback: str = "") -> Candidate:
         out = self.generate(document=document, rubric_rules=rubric_rules, feedback=feedback or NO_FEEDBACK)

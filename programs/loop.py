@@ -68,7 +68,7 @@ class AgenticSelfInstruct(dspy.Module):
             record = self.run_round(document, doc_id, number, [r for r in rounds if not r.accepted])
             rounds.append(record)
             if observer is not None:
-                observer(record)
+                observer(record, self)
             if record.accepted:
                 break
         accepted = next((r for r in rounds if r.accepted), None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dspy
 
+from programs.bound import BoundPredict
 from programs.records import Candidate, VerifierReport
 from programs.signatures import VerifySignature
 
@@ -21,7 +22,7 @@ def render_rubric(candidate: Candidate) -> str:
 class QualityVerifier(dspy.Module):
     def __init__(self) -> None:
         super().__init__()
-        self.review = dspy.Predict(VerifySignature)
+        self.review = BoundPredict(VerifySignature)
 
     def forward(self, document: str, rubric_rules: str, candidate: Candidate) -> VerifierReport:
         out = self.review(

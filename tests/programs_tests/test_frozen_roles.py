@@ -40,5 +40,10 @@ def test_an_optimizer_cannot_touch_solvers_or_judge():
             assert new.lm is not None and new.lm.model == old.lm.model
             assert new.demos == [] and new.signature.instructions == old.signature.instructions
     assert len(compiled.challenger.generate.demos) == 1
+    # Trainable roles keep their own LMs through the optimizer's reset_copy (BoundPredict).
+    assert compiled.challenger.generate.lm.model == "scripted/challenger"
+    assert compiled.verifier.review.lm.model == "scripted/verifier"
+    for _, predictor in compiled.named_predictors():
+        predictor.lm = None
     state = compiled.dump_state()
     assert not any(key.startswith(("weak", "strong", "judge")) for key in state)

@@ -132,7 +132,7 @@ def test_every_round_recomputes_from_raw_verdicts_and_reaches_the_observer():
     world = World(plan={1: {"weak": [1, 2, 3], "strong": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3]}})
     program, _ = make(world)
     seen = []
-    with dspy.context(**{OBSERVER_KEY: seen.append}):
+    with dspy.context(**{OBSERVER_KEY: lambda record, program: seen.append(record)}):
         out = program(document="A paper.")
     assert seen == out.rounds
     for r in out.rounds:

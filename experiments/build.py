@@ -1,0 +1,63 @@
+"""Wiring a RunConfig into a ready harness: policy, program, role LMs, adapter and cache.
+
+`build_program(cfg, structure)` makes the AgenticSelfInstruct module with its injected policy;
+`bind_lms(program, lms)` gives every role its LM (again after an optimizer has reset them).
+`configure_dspy(cfg)` sets the JSON adapter and the cache once, from the main thread.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dspy
+
+from experiments.config import RunConfig
+from metrics.acceptance import Thresholds, thresholds_for
+from metrics.policy import HarnessPolicy
+from programs.loop import AgenticSelfInstruct
+from programs.structure import RubricStructure
+
+ROLE_MODULES = ("challenger", "verifier", "weak", "strong", "judge")
+
+
+def thresholds(cfg: RunConfig) -> Thresholds:
+    a = cfg.acceptance
+    return thresholds_for(
+        a.preset, weak_mean_max=a.weak_mean_max, weak_best_max=a.weak_best_max,
+        strong_mean_min=a.strong_mean_min, strong_mean_max=a.strong_mean_max, gap_min=a.gap_min,
+    )
+
+
+def build_program(cfg: RunConfig, structure: RubricStructure | None = None, *, n_samples: int | None = None,
+                  max_rounds: int | None = None) -> AgenticSelfInstruct:
+    loop = cfg.loop
+    policy = HarnessPolicy(structure or cfg.rubric, thresholds(cfg))
+    return AgenticSelfInstruct(
+        policy,
+        max_rounds=max_rounds or loop.max_rounds,
+        n_samples=n_samples or loop.n_samples,
+        sample_temperature=loop.sample_temperature,
+        weak_first=loop.weak_first,
+        sanity_checks=loop.sanity_checks,
+        strong_reasoning=loop.strong_reasoning,
+        infra_retries=loop.infra_retries,
+        sample_workers=loop.sample_workers,
+        backoff=loop.backoff,
+    )
+
+
+def bind_lms(program: AgenticSelfInstruct, lms: dict[str, dspy.LM]) -> AgenticSelfInstruct:
+    for role in ROLE_MODULES:
+        getattr(program, role).set_lm(lms[role])
+    return program
+
+
+def configure_dspy(cfg: RunConfig, cache_dir: Path | None = None, use_cache: bool = True) -> None:
+    """Global DSPy settings, set once from the main thread (DSPy forbids configure() from others)."""
+    if use_cache:
+        directory = cache_dir or Path(os.environ.get("DSPY_CACHEDIR", Path.home() / ".dspy_cache"))
+        dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=str(directory))
+    else:
+        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    dspy.configure(adapter=dspy.JSONAdapter(), track_usage=True)

@@ -1,0 +1,96 @@
+"""Shared command-line plumbing: common options, config loading, logging, and one-line errors.
+
+User errors (bad config, unknown preset/optimizer/model, missing files, permanent LM failures) print
+one line `autodata: error: ...` and exit with status 2 (usage) or 1 (run); a traceback appears only
+with --debug. Ctrl-C exits 130 after the files written so far are left in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+from experiments.config import ConfigError, RunConfig, build_config
+from experiments.presets import PRESETS, preset
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", default="default", help=f"named settings to start from: {', '.join(PRESETS)} "
+                        "(default: %(default)s)")
+    parser.add_argument("--config", type=Path, help="a JSON or TOML file laid over the preset (same keys as --set)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one setting, e.g. --set loop.max_rounds=6 --set models.weak.model=openai/gpt-4o-mini;"
+                        " values parse as JSON when they can; repeatable; unknown keys are errors")
+    parser.add_argument("--out", type=Path, help="run directory for all outputs (default: runs/<time>-<preset>)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write DSPy's LM cache")
+    parser.add_argument("--quiet", action="store_true", help="print only warnings and the final summary")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+
+
+def load_config(args: argparse.Namespace) -> RunConfig:
+    data = preset(args.preset)
+    if args.config:
+        data = _merge_file(data, args.config)
+    return build_config(data, args.overrides)
+
+
+def _merge_file(data: dict, path: Path) -> dict:
+    from experiments.config import merge
+
+    if not path.exists():
+        raise ConfigError(f"--config {path}: no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+        loaded = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--config {path}: cannot parse ({str(exc).splitlines()[0]})") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"--config {path}: the top level must be a table/object")
+    return merge(data, loaded)
+
+
+def setup_logging(debug: bool, quiet: bool) -> None:
+    level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    for noisy in ("LiteLLM", "litellm", "httpx", "urllib3", "mlflow", "alembic", "optuna", "dspy", "gepa",
+                  "datasets", "huggingface_hub", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+    if not debug:
+        import warnings
+
+        warnings.filterwarnings("ignore")
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    from optimizers.registry import UnknownOptimizerError
+    from programs.errors import FatalLMError
+
+    errors: list[type[BaseException]] = [ConfigError, FatalLMError, UnknownOptimizerError, FileNotFoundError]
+    try:
+        from experiments.lms.embedded import EmbeddedModelError
+
+        errors.append(EmbeddedModelError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def run_cli(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser, argv=None) -> int:
+    args = parser.parse_args(argv)
+    setup_logging(args.debug, args.quiet)
+    try:
+        return main(args)
+    except KeyboardInterrupt:
+        print("autodata: interrupted; files written so far are kept (rerun with the same --out to resume)",
+              file=sys.stderr)
+        return 130
+    except user_errors() as exc:
+        if args.debug:
+            raise
+        print(f"autodata: error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1

@@ -1,0 +1,189 @@
+"""JSON Schema → llama.cpp GBNF grammar, for constrained decoding of structured outputs in process.
+
+Why not llama-cpp-python's own converter (0.3.36): it writes `maxLength`/`maxItems` as nested optional
+groups, which llama.cpp's grammar parser refuses beyond a few hundred characters ("number of rules
+... exceeds sane defaults"), after which the process can crash; and its string rule admits raw
+control characters, so a model can put a literal newline inside a string and break `json.loads`.
+Here bounds use GBNF's `{m,n}` repetition and strings exclude control characters.
+
+Covered: object properties (every listed property is emitted, in schema order), maps via
+`additionalProperties`, arrays (`items`, `prefixItems`, `minItems`/`maxItems`), string
+`minLength`/`maxLength`, `enum`, `const`, `anyOf`/`oneOf`, a lone `allOf`, type lists, internal
+`$ref`s (recursion allowed), integer, number, boolean, null, and free-form JSON for `{}`.
+Not enforced: `pattern`, `format`, numeric `minimum`/`maximum` (turn bounded integers into enums
+first, see schema.py), `uniqueItems`. It does not load models or talk to llama.cpp.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# llama.cpp refuses a repetition whose expansion exceeds 2000 rules; stay well below it.
+MAX_REPEAT = 1000
+
+_PRIMITIVES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "space": ('| " " | "\\n" [ \\t]{0,12}', ()),
+    "char": ('[^"\\\\\\x7F\\x00-\\x1F] | [\\\\] (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})', ()),
+    "string": ('"\\"" char* "\\"" space', ("char", "space")),
+    "integer": ('"-"? ([0-9] | [1-9] [0-9]{1,15}) space', ("space",)),
+    "number": (
+        '"-"? ([0-9] | [1-9] [0-9]{1,15}) ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,15})? space',
+        ("space",),
+    ),
+    "boolean": ('("true" | "false") space', ("space",)),
+    "null": ('"null" space', ("space",)),
+    "value": (
+        "object | array | string | number | boolean | null",
+        ("object", "array", "string", "number", "boolean", "null"),
+    ),
+    "object": (
+        '"{" space (string ":" space value ("," space string ":" space value)*)? "}" space',
+        ("string", "value", "space"),
+    ),
+    "array": ('"[" space (value ("," space value)*)? "]" space', ("value", "space")),
+}
+
+
+def _literal(value: Any) -> str:
+    """A GBNF literal matching `value` serialised as JSON, followed by optional space."""
+    text = json.dumps(value, ensure_ascii=False)
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}" space'
+
+
+def _repeat(item: str, low: int, high: int | None) -> str:
+    low = min(low, MAX_REPEAT)
+    if high is not None and high > MAX_REPEAT:
+        high = None
+    if high is None:
+        return f"{item}*" if low == 0 else f"{item}+" if low == 1 else f"{item}{{{low},}}"
+    return f"{item}{{{low},{high}}}"
+
+
+class _Converter:
+    def __init__(self, root: dict[str, Any]):
+        self.root = root
+        self.rules: dict[str, str] = {}
+        self.refs: dict[str, str] = {}
+
+    def use(self, name: str) -> str:
+        if name not in self.rules:
+            body, deps = _PRIMITIVES[name]
+            self.rules[name] = body
+            for dep in deps:
+                self.use(dep)
+        return name
+
+    def add(self, name: str, body: str) -> str:
+        base = re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-").lower() or "rule"
+        candidate, n = base, 1
+        while candidate in self.rules or candidate in _PRIMITIVES:
+            if self.rules.get(candidate) == body:
+                return candidate
+            n += 1
+            candidate = f"{base}-{n}"
+        self.rules[candidate] = body
+        return candidate
+
+    def ref(self, ref: str) -> str:
+        if ref in self.refs:
+            return self.refs[ref]
+        if not ref.startswith("#/"):
+            raise ValueError(f"only internal $ref values are supported, got {ref!r}")
+        node: Any = self.root
+        for part in ref[2:].split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            raise ValueError(f"unresolvable $ref {ref!r}")
+        # Reserve the name before visiting: a definition may refer to itself.
+        name = self.add("ref-" + ref.rsplit("/", 1)[-1], f"<reserved {ref}>")
+        self.refs[ref] = name
+        self.rules[name] = self.visit(node, name)
+        return name
+
+    def visit(self, schema: Any, name: str) -> str:
+        self.use("space")
+        if not isinstance(schema, dict) or not schema:
+            return self.use("value")
+        if "$ref" in schema:
+            return self.ref(schema["$ref"])
+        if "const" in schema:
+            return _literal(schema["const"])
+        if "enum" in schema:
+            return "(" + " | ".join(_literal(v) for v in schema["enum"]) + ")"
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                alts = [self.visit(sub, f"{name}-{i}") for i, sub in enumerate(schema[key])]
+                return "(" + " | ".join(alts) + ")"
+        if "allOf" in schema:
+            merged = {k: v for k, v in schema.items() if k != "allOf"}
+            for sub in schema["allOf"]:
+                sub = self.root_resolve(sub)
+                merged = {**sub, **merged, "properties": {**sub.get("properties", {}), **merged.get("properties", {})}}
+            if not merged["properties"]:
+                merged.pop("properties")
+            return self.visit(merged, name)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            return "(" + " | ".join(self.visit({**schema, "type": t}, f"{name}-{t}") for t in kind) + ")"
+        if kind == "object" or (kind is None and "properties" in schema):
+            return self.add(name or "object", self.object_body(schema, name))
+        if kind == "array" or (kind is None and ("items" in schema or "prefixItems" in schema)):
+            return self.add(name or "array", self.array_body(schema, name))
+        if kind == "string":
+            low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
+            if low == 0 and high is None:
+                return self.use("string")
+            self.use("char")
+            return f'"\\"" {_repeat("char", low, None if high is None else int(high))} "\\"" space'
+        if kind in ("integer", "number", "boolean", "null"):
+            return self.use(kind)
+        return self.use("value")
+
+    def root_resolve(self, schema: Any) -> dict[str, Any]:
+        while isinstance(schema, dict) and "$ref" in schema:
+            node: Any = self.root
+            for part in schema["$ref"][2:].split("/"):
+                node = node.get(part) if isinstance(node, dict) else None
+            schema = node
+        return schema if isinstance(schema, dict) else {}
+
+    def object_body(self, schema: dict[str, Any], name: str) -> str:
+        props = schema.get("properties") or {}
+        if props:
+            fields = [f'{_literal(key)} ":" space {self.visit(sub, f"{name}-{key}")}' for key, sub in props.items()]
+            return '"{" space ' + ' "," space '.join(fields) + ' "}" space'
+        extra = schema.get("additionalProperties", True)
+        if extra is False:
+            return '"{" space "}" space'
+        if extra is True:
+            return self.use("object")
+        value = self.visit(extra, f"{name}-value")
+        kv = self.add(f"{name}-kv", f'{self.use("string")} ":" space {value}')
+        high = schema.get("maxProperties")
+        more = _repeat(f'("," space {kv})', 0, None if high is None else max(int(high) - 1, 0))
+        return f'"{{" space ({kv} {more})? "}}" space'
+
+    def array_body(self, schema: dict[str, Any], name: str) -> str:
+        if isinstance(schema.get("prefixItems"), list):
+            parts = [self.visit(sub, f"{name}-{i}") for i, sub in enumerate(schema["prefixItems"])]
+            return '"[" space ' + ' "," space '.join(parts) + ' "]" space'
+        item = self.visit(schema.get("items", {}), f"{name}-item")
+        low, high = int(schema.get("minItems", 0)), schema.get("maxItems")
+        high = None if high is None else int(high)
+        if high == 0:
+            return '"[" space "]" space'
+        rest = _repeat(f'("," space {item})', max(low - 1, 0), None if high is None else high - 1)
+        body = f"{item} {rest}"
+        return f'"[" space {body if low > 0 else f"({body})?"} "]" space'
+
+
+def schema_to_gbnf(schema: dict[str, Any]) -> str:
+    """A GBNF grammar whose language is the JSON documents `schema` describes (see module notes)."""
+    converter = _Converter(schema)
+    root = converter.visit(schema, "root")
+    lines = [f"root ::= {root}"] if root != "root" else []
+    lines += [f"{name} ::= {body}" for name, body in converter.rules.items()]
+    return "\n".join(lines) + "\n"

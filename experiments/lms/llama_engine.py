@@ -1,0 +1,210 @@
+"""A DSPy 3.4 engine that runs an embedded GGUF model in process with llama-cpp-python.
+
+`LlamaEngine(name)` implements the engine contract (`complete(Request) -> Response`, `stream`,
+`close`) for `dspy.LM("embedded/<name>@<role>", engine=...)`. It declares response-schema support,
+so DSPy's JSONAdapter sends each signature's JSON schema; the engine rewrites that schema for small
+models (schema.py) and decodes under a GBNF grammar (gbnf.py), so replies always parse. Models load
+lazily, once per (file, n_ctx, n_threads) per process, and are shared by every engine and role using
+that file; each loaded model has a lock, since a llama.cpp context is not thread-safe. llama.cpp keeps
+the evaluated prompt between calls, so consecutive calls that share a prefix only evaluate the rest.
+Engines pickle and deepcopy without the model handle (they reload lazily) and save to JSON through
+`dump_state`/`load_state`. Tool calls, logprobs and reasoning are refused, not silently dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from dspy.clients.engines.base import validate_request
+from dspy.lm15 import (
+    ContextLengthError,
+    Message,
+    Request,
+    Response,
+    Usage,
+    UnsupportedFeatureError,
+    response_to_events,
+)
+
+from experiments.lms.embedded import model_path, resolve
+from experiments.lms.gbnf import schema_to_gbnf
+from experiments.lms.schema import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_CHARS, rewrite_schema, schema_of
+
+# Completion budget when neither the LM nor the call sets max_tokens (llama.cpp would otherwise
+# fill the whole context).
+DEFAULT_MAX_TOKENS = 1024
+DEFAULT_N_CTX = 4096
+_SEEDS = random.SystemRandom()
+
+
+@dataclass
+class _Loaded:
+    llama: Any
+    lock: threading.Lock
+
+
+_LOADED: dict[tuple[str, int, int], _Loaded] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def default_threads() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def shared_model(name: str, n_ctx: int, n_threads: int) -> _Loaded:
+    """The process-wide loaded instance of embedded model `name` for these settings (loaded on first use)."""
+    path = str(model_path(name))
+    key = (path, n_ctx, n_threads)
+    with _LOADED_LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            from llama_cpp import Llama
+
+            llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+            loaded = _LOADED[key] = _Loaded(llama, threading.Lock())
+        return loaded
+
+
+def unload_all() -> None:
+    """Forget every loaded model (memory is freed once no call is using it)."""
+    with _LOADED_LOCK:
+        _LOADED.clear()
+
+
+def _messages(request: Request) -> list[dict[str, str]]:
+    out = []
+    if request.system is not None:
+        system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
+        out.append({"role": "system", "content": system})
+    for message in request.messages:
+        if message.text is None:
+            raise UnsupportedFeatureError("embedded models take text messages only", feature="messages")
+        role = "system" if message.role == "developer" else message.role
+        out.append({"role": role, "content": message.text})
+    return out
+
+
+class LlamaEngine:
+    """In-process llama.cpp engine for one embedded model (see the module docstring)."""
+
+    supports_response_schema = True
+    supports_function_calling = False
+    supports_reasoning = False
+    supported_params = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed", "response_format"})
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
+        default_max_tokens: int = DEFAULT_MAX_TOKENS,
+        max_string_chars: int | None = DEFAULT_MAX_STRING_CHARS,
+        max_items: int | None = DEFAULT_MAX_ITEMS,
+    ):
+        resolve(model)  # fail fast on unknown names; the files are only touched on the first call
+        self.model = model
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.default_max_tokens = default_max_tokens
+        self.max_string_chars = max_string_chars
+        self.max_items = max_items
+
+    def __repr__(self) -> str:
+        return f"LlamaEngine({self.model!r}, n_ctx={self.n_ctx})"
+
+    # --- copying, pickling, JSON state: configuration only; the loaded model is process-wide ---
+    def __deepcopy__(self, memo: dict[int, Any]) -> LlamaEngine:
+        return self
+
+    def dump_state(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "n_ctx": self.n_ctx,
+            "n_threads": self.n_threads,
+            "default_max_tokens": self.default_max_tokens,
+            "max_string_chars": self.max_string_chars,
+            "max_items": self.max_items,
+        }
+
+    @classmethod
+    def load_state(cls, state: dict[str, Any]) -> LlamaEngine:
+        state = dict(state)
+        return cls(state.pop("model"), **state)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self.dump_state()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)
+
+    # --- the engine contract ---
+    def _kwargs(self, request: Request) -> dict[str, Any]:
+        config = request.config
+        refused = [
+            name
+            for name, bad in (
+                ("tools", bool(request.tools)),
+                ("config.logprobs", config.logprobs is not None),
+                ("config.reasoning", config.reasoning is not None and config.reasoning.effort != "off"),
+                ("config.probabilities", config.probabilities is not None),
+                ("config.extensions", bool(config.extensions)),
+            )
+            if bad
+        ]
+        if refused:
+            raise UnsupportedFeatureError(f"embedded model {self.model!r} does not support {refused[0]}", feature=refused[0])
+        kwargs: dict[str, Any] = {
+            "max_tokens": config.max_tokens or self.default_max_tokens,
+            "seed": config.seed if config.seed is not None else _SEEDS.randrange(2**31),
+            "stop": list(config.stop) or None,
+        }
+        for name in ("temperature", "top_p", "top_k", "frequency_penalty", "presence_penalty"):
+            if getattr(config, name) is not None:
+                kwargs[name] = getattr(config, name)
+        schema = schema_of(config.response_format)
+        if schema is not None:
+            from llama_cpp import LlamaGrammar
+
+            safe = rewrite_schema(schema, max_string_chars=self.max_string_chars, max_items=self.max_items)
+            kwargs["grammar"] = LlamaGrammar.from_string(schema_to_gbnf(safe), verbose=False)
+        return kwargs
+
+    def complete(self, request: Request) -> Response:
+        validate_request(request)
+        messages, kwargs = _messages(request), self._kwargs(request)
+        loaded = shared_model(self.model, self.n_ctx, self.n_threads or default_threads())
+        with loaded.lock:
+            try:
+                out = loaded.llama.create_chat_completion(messages=messages, **kwargs)
+            except ValueError as exc:
+                if "context window" in str(exc):
+                    raise ContextLengthError(f"{self.model}: {exc}", provider="embedded") from None
+                raise
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        return Response(
+            id=out.get("id"),
+            model=self.model,
+            message=Message.assistant(choice["message"].get("content") or ""),
+            finish_reason="length" if choice.get("finish_reason") == "length" else "stop",
+            usage=Usage(
+                input_tokens=usage.get("prompt_tokens"),
+                output_tokens=usage.get("completion_tokens"),
+                total_tokens=usage.get("total_tokens"),
+            ),
+        )
+
+    def stream(self, request: Request):
+        """One complete response as stream events (tokens are not streamed incrementally)."""
+        return response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        """Nothing to release per engine: loaded models are shared (see `unload_all`)."""

@@ -1,0 +1,70 @@
+"""Named presets: small dicts laid over the RunConfig defaults (see `experiments.config`).
+
+- quick:   a smoke run of every phase on the embedded models in about five minutes on two CPU cores:
+           tiny documents, one sample per solver, two rounds, a two-trial study (penalties vs none).
+- default: what `make demo` runs (about fifteen minutes there): Qwen2.5-Coder 1.5B for the challenger,
+           verifier, strong solver, judge and reflection, 0.5B as the weak solver.
+- paper:   the paper's settings (3 samples, baseline rubric rules, deployed criterion, 15 rounds);
+           meant for real hosted or served models set per role with --set models.<role>.model=...
+Results on the embedded models exercise the whole system; they say little about data quality.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_QUICK_MODELS = {
+    "challenger": {"model": "embedded/qwen2.5-coder-0.5b", "temperature": 0.8, "max_tokens": 700},
+    "verifier": {"model": "embedded/qwen2.5-coder-0.5b", "temperature": 0.0, "max_tokens": 160},
+    "weak": {"model": "embedded/smollm2-135m", "max_tokens": 160},
+    "strong": {"model": "embedded/qwen2.5-coder-0.5b", "max_tokens": 200},
+    "judge": {"model": "embedded/qwen2.5-coder-0.5b", "temperature": 0.0, "max_tokens": 120},
+    "reflection": {"model": "embedded/qwen2.5-coder-0.5b", "temperature": 0.7, "max_tokens": 600},
+    "n_ctx": 4096,
+}
+
+_DEFAULT_MODELS = {
+    "challenger": {"model": "embedded/qwen2.5-coder-1.5b", "temperature": 0.8, "max_tokens": 900},
+    "verifier": {"model": "embedded/qwen2.5-coder-1.5b", "temperature": 0.0, "max_tokens": 200},
+    "weak": {"model": "embedded/qwen2.5-coder-0.5b", "max_tokens": 300},
+    "strong": {"model": "embedded/qwen2.5-coder-1.5b", "max_tokens": 300},
+    "judge": {"model": "embedded/qwen2.5-coder-1.5b", "temperature": 0.0, "max_tokens": 160},
+    "reflection": {"model": "embedded/qwen2.5-coder-1.5b", "temperature": 0.7, "max_tokens": 800},
+    "n_ctx": 4096,
+}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "quick": {
+        "models": _QUICK_MODELS,
+        "corpus": {"n_train": 1, "n_val": 1, "n_test": 1, "max_chars": 1500},
+        "rubric": {"min_positive": 3, "max_positive": 4, "min_penalties": 1, "max_penalties": 2},
+        "loop": {"max_rounds": 2, "n_samples": 1, "sanity_checks": False},
+        "optimizer": {"name": "gepa", "max_metric_calls": 2},
+        "search": {"n_trials": 2, "space": ["allow_penalties", "weight_cap"]},
+    },
+    "default": {
+        "models": _DEFAULT_MODELS,
+        "corpus": {"n_train": 2, "n_val": 2, "n_test": 2, "max_chars": 2500},
+        "rubric": {"min_positive": 3, "max_positive": 5, "min_penalties": 1, "max_penalties": 2},
+        "loop": {"max_rounds": 2, "n_samples": 2, "sanity_checks": True},
+        "optimizer": {"name": "gepa", "max_metric_calls": 3},
+        "search": {"n_trials": 2, "space": ["allow_penalties", "weight_cap"]},
+    },
+    "paper": {
+        "rubric": {"min_positive": 7, "max_positive": 10, "min_penalties": 3, "max_penalties": 5},
+        "acceptance": {"preset": "deployed"},
+        "loop": {"max_rounds": 15, "n_samples": 3},
+        "corpus": {"n_train": 50, "n_val": 25, "n_test": 50, "max_chars": 24000},
+        "optimizer": {"name": "gepa", "max_metric_calls": 400},
+        "search": {"n_trials": 8, "space": ["allow_penalties", "max_penalties", "weight_cap", "max_positive"]},
+        "workers": 8,
+    },
+}
+
+
+def preset(name: str) -> dict[str, Any]:
+    from experiments.config import ConfigError
+
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+    return {**PRESETS[name], "preset": name}

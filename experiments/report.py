@@ -1,0 +1,88 @@
+"""Summaries of recorded rounds: pass rate with a Wilson interval, solver means, rounds and tokens.
+
+Everything is computed from `rounds.jsonl` rows, so a summary can be rebuilt from the files alone. The
+weak/strong/gap means are over accepted examples (what the paper's Table 1 reports); the failure mix is
+over rounds that were not accepted. Tokens per accepted example divide ALL tokens spent on the phase's
+documents (failed rounds included) by the number of accepted examples.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from statistics import mean, median
+from typing import Any
+
+from metrics.stats import wilson
+
+
+def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
+    mine = [r for r in rows if r["doc_id"] in set(doc_ids)]
+    accepted = [r for r in mine if r["accepted"]]
+    accepted_docs = {r["doc_id"] for r in accepted}
+    n, k = len(doc_ids), len(accepted_docs)
+    lo, hi = wilson(k, n)
+    tokens: dict[str, int] = defaultdict(int)
+    calls: dict[str, int] = defaultdict(int)
+    for r in mine:
+        for role, u in (r.get("usage") or {}).items():
+            tokens[role] += u.get("prompt_tokens", 0) + u.get("completion_tokens", 0)
+            calls[role] += u.get("calls", 0)
+
+    def avg(key: str) -> float | None:
+        values = [r[key] for r in accepted if r.get(key) is not None]
+        return round(mean(values), 4) if values else None
+
+    rounds_to_accept = [r["round"] for r in accepted]
+    return {
+        "documents": n,
+        "accepted": k,
+        "pass_rate": round(k / n, 4) if n else None,
+        "pass_rate_ci95": [lo, hi],
+        "rounds": len(mine),
+        "weak_mean": avg("weak_mean"),
+        "strong_mean": avg("strong_mean"),
+        "gap": avg("gap"),
+        "rounds_per_accepted": round(mean(rounds_to_accept), 3) if rounds_to_accept else None,
+        "rounds_per_accepted_median": median(rounds_to_accept) if rounds_to_accept else None,
+        "failure_mix": dict(Counter(r["reason"] for r in mine if not r["accepted"])),
+        "tokens_by_role": dict(tokens),
+        "calls_by_role": dict(calls),
+        "tokens_per_accepted": {role: round(t / k, 1) for role, t in tokens.items()} if k else None,
+        "seconds": round(sum(r.get("seconds", 0.0) for r in mine), 1),
+    }
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def comparison_table(columns: dict[str, dict[str, Any]]) -> str:
+    """A plain-text table: one column per harness (e.g. baseline, compiled), one row per statistic."""
+    names = list(columns)
+    rows = [("documents", "documents"), ("accepted", "accepted"), ("pass rate", "pass_rate"),
+            ("pass rate 95% CI", "pass_rate_ci95"), ("weak mean (accepted)", "weak_mean"),
+            ("strong mean (accepted)", "strong_mean"), ("gap (accepted)", "gap"),
+            ("rounds per accepted", "rounds_per_accepted"), ("rounds run", "rounds"),
+            ("tokens (all roles)", "tokens_total"), ("seconds in rounds", "seconds")]
+    body = []
+    for label, key in rows:
+        cells = []
+        for name in names:
+            col = columns[name]
+            if key == "pass_rate_ci95":
+                lo, hi = col.get(key) or (None, None)
+                cells.append(f"[{lo:.2f}, {hi:.2f}]" if lo is not None else "-")
+            elif key == "tokens_total":
+                cells.append(f"{sum((col.get('tokens_by_role') or {}).values()):,}")
+            else:
+                cells.append(_fmt(col.get(key)))
+        body.append([label, *cells])
+    widths = [max(len(str(r[i])) for r in [["", *names], *body]) for i in range(len(names) + 1)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(["", *names], widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in body]
+    return "\n".join(lines)

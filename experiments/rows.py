@@ -1,0 +1,86 @@
+"""The `rounds.jsonl` row: one challenger round, flat and self-contained.
+
+A row holds everything needed to recompute its scores and its decision from the raw verdicts: the
+rubric (criteria and weights in order), every attempt's verdicts, the preset and thresholds, and the
+rubric structure in force. `recompute(row)` does exactly that, with the same metric code.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from metrics.acceptance import Thresholds, decide, weak_gate
+from metrics.scoring import rubric_score
+from programs.records import RoundRecord
+from programs.structure import RubricStructure
+
+
+def round_row(
+    record: RoundRecord,
+    *,
+    phase: str,
+    split: str,
+    candidate: str,
+    preset: str,
+    thresholds: Thresholds,
+    structure: RubricStructure,
+    trial: int | None = None,
+) -> dict[str, Any]:
+    c = record.candidate
+    v = record.verifier
+    return {
+        "phase": phase,
+        "candidate": candidate,
+        "trial": trial,
+        "split": split,
+        "doc_id": record.doc_id,
+        "round": record.round,
+        "question_type": c.question_type if c else None,
+        "skill_tags": c.skill_tags if c else [],
+        "context": c.context if c else None,
+        "question": c.question if c else None,
+        "reference_answer": c.reference_answer if c else None,
+        "rubric": [{"criterion": x.criterion, "weight": x.weight} for x in c.rubric] if c else [],
+        "verifier": v.model_dump(mode="json") if v else None,
+        "weak": [a.model_dump(mode="json") for a in record.weak],
+        "strong": [a.model_dump(mode="json") for a in record.strong],
+        "weak_mean": record.weak_mean,
+        "strong_mean": record.strong_mean,
+        "gap": record.gap,
+        "preset": preset,
+        "thresholds": thresholds.to_dict(),
+        "structure": structure.model_dump(mode="json"),
+        "accepted": record.accepted,
+        "reason": record.reason,
+        "detail": record.detail,
+        "usage": record.usage,
+        "errors": record.errors,
+        "seconds": record.seconds,
+        "time": round(time.time(), 3),
+    }
+
+
+def recompute(row: dict[str, Any]) -> tuple[bool, str]:
+    """Recompute (accepted, reason) of a row from its raw verdicts with the metric code.
+
+    Rows that ended before the solvers (invalid, quality, error) keep their recorded reason: there is
+    nothing numeric to recompute. Scores of every attempt are checked against the verdicts too.
+    """
+    weights = [item["weight"] for item in row["rubric"]]
+    t = Thresholds(**row["thresholds"])
+    for side in ("weak", "strong"):
+        for attempt in row[side]:
+            if attempt.get("score") is not None:
+                expected = rubric_score(weights, attempt["verdicts"])
+                if abs(expected - attempt["score"]) > 1e-6:
+                    return False, f"score mismatch in {side}: {attempt['score']} vs {expected}"
+    weak = [a["score"] for a in row["weak"] if a.get("score") is not None]
+    strong = [a["score"] for a in row["strong"] if a.get("score") is not None]
+    if not weak:
+        return row["accepted"], row["reason"]
+    if not strong:
+        gate = weak_gate(t, weak)
+        return (False, gate.reason) if gate else (row["accepted"], row["reason"])
+    decision = decide(t, weak, strong)
+    return decision.accepted, decision.reason

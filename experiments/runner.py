@@ -1,0 +1,115 @@
+"""Running a harness over documents as one named phase, with every round recorded as it completes.
+
+`RoundSink` receives each round from the loop (through DSPy's context, so optimizer threads report
+too), appends it to `rounds.jsonl` (and accepted ones to `accepted.jsonl`), logs its metrics to the
+phase's MLflow run with a step, and updates progress. `run_phase` runs a program over documents,
+concurrently when asked; one document's failure is recorded and the phase goes on, while a
+`FatalLMError` (bad key, unknown model) stops the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dspy
+
+from experiments.outputs import JsonlLog
+from experiments.progress import Progress
+from experiments.rows import round_row
+from experiments.tracking import Tracker
+from metrics.acceptance import Thresholds
+from programs.errors import FatalLMError
+from programs.loop import OBSERVER_KEY
+from programs.parallel import map_parallel
+from programs.records import RoundRecord
+from programs.structure import RubricStructure
+
+log = logging.getLogger("autodata.runner")
+
+
+def fingerprint(program: dspy.Module) -> str:
+    """A short id of a harness candidate: its trainable instructions and demos."""
+    parts = []
+    for name, predictor in program.named_predictors():
+        demos = [d.toDict() if hasattr(d, "toDict") else dict(d) for d in predictor.demos]
+        parts.append([name, predictor.signature.instructions, demos])
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
+@dataclass
+class PhaseContext:
+    phase: str
+    run_id: str | None
+    splits: dict[str, str]  # doc_id -> split
+    preset: str
+    thresholds: Thresholds
+    structure: RubricStructure
+    trial: int | None = None
+    rows: list[dict] = field(default_factory=list)
+
+
+class RoundSink:
+    def __init__(self, out_dir: Path, tracker: Tracker, progress: Progress):
+        self.rounds = JsonlLog(out_dir / "rounds.jsonl")
+        self.accepted = JsonlLog(out_dir / "accepted.jsonl")
+        self.tracker, self.progress = tracker, progress
+        self._steps: dict[str | None, int] = {}
+        self._lock = threading.Lock()
+
+    def observer(self, ctx: PhaseContext):
+        def observe(record: RoundRecord, program: dspy.Module) -> None:
+            row = round_row(
+                record, phase=ctx.phase, split=ctx.splits.get(record.doc_id, "unknown"),
+                candidate=fingerprint(program), preset=ctx.preset, thresholds=ctx.thresholds,
+                structure=ctx.structure, trial=ctx.trial,
+            )
+            self.rounds.append(row)
+            if record.accepted:
+                self.accepted.append(row)
+            with self._lock:
+                ctx.rows.append(row)
+                step = self._steps[ctx.run_id] = self._steps.get(ctx.run_id, 0) + 1
+            metrics = {"accepted": float(record.accepted)}
+            for key in ("weak_mean", "strong_mean", "gap"):
+                if getattr(record, key) is not None:
+                    metrics[key] = getattr(record, key)
+            if record.verifier and record.verifier.validation is not None:
+                metrics["rubric_validation"] = record.verifier.validation
+            self.tracker.log_metrics(ctx.run_id, metrics, step=step)
+            tokens = sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in record.usage.values())
+            self.progress.round_done(record.doc_id, record.summary_line(), record.accepted, tokens)
+
+        return observe
+
+
+@dataclass
+class DocOutcome:
+    doc_id: str
+    accepted: bool
+    rounds: int
+    error: str | None = None
+
+
+def run_phase(program: dspy.Module, docs: list, sink: RoundSink, ctx: PhaseContext, workers: int = 1) -> list[DocOutcome]:
+    """Run `program` on each document (objects with .id and .text) under `ctx`; returns per-doc outcomes."""
+    sink.progress.start_phase(ctx.phase, len(docs))
+
+    def one(doc) -> DocOutcome:
+        try:
+            pred = program(document=doc.text, doc_id=doc.id)
+            return DocOutcome(doc.id, pred.accepted is not None, len(pred.rounds))
+        except FatalLMError:
+            raise
+        except Exception as exc:  # one document's fault must not end the phase
+            log.warning("document %s failed: %s: %s", doc.id, type(exc).__name__, exc)
+            return DocOutcome(doc.id, False, 0, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            sink.progress.doc_done()
+
+    with dspy.context(**{OBSERVER_KEY: sink.observer(ctx)}):
+        return map_parallel(one, docs, workers)

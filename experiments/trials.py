@@ -1,0 +1,102 @@
+"""One Optuna trial of the compile study: a rubric structure, a DSPy optimizer run, a validation score.
+
+The objective samples a structure (`optimizers.search_space`), builds the harness with it, lets the
+configured optimizer improve the challenger on the training documents (phase "optimize"), runs the
+result on the validation documents (phase "select") and returns the validation pass rate. The mean gap
+of accepted validation examples is stored as a user attribute and breaks ties. Each trial gets a
+nested MLflow run (the optimizer's own per-iteration logging goes into it) and a folder with its
+exported candidate harness. A FatalLMError stops the study; any other failure fails just the trial.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import dspy
+
+from experiments.build import bind_lms, build_program, thresholds
+from experiments.config import RunConfig
+from experiments.harness import export_harness
+from experiments.report import summarize
+from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
+from experiments.tracking import Tracker
+from metrics.gap import make_gap_metric
+from metrics.validation import validation_metric
+from optimizers import OptimizerSpec, get
+from optimizers.search_space import suggest
+from programs.errors import FatalLMError
+from programs.loop import OBSERVER_KEY
+
+log = logging.getLogger("autodata.trials")
+
+
+class TrialFailed(Exception):
+    """A trial that failed for its own reasons; Optuna records it as FAIL and the study goes on."""
+
+
+def examples(docs: list) -> list[dspy.Example]:
+    return [dspy.Example(document=d.text, doc_id=d.id).with_inputs("document", "doc_id") for d in docs]
+
+
+@dataclass
+class TrialRunner:
+    cfg: RunConfig
+    lms: dict[str, dspy.LM]
+    splits: dict[str, list]
+    sink: RoundSink
+    tracker: Tracker
+    out: Path
+    workers: int = 1
+
+    def __call__(self, trial) -> float:
+        try:
+            return self._run(trial)
+        except FatalLMError:
+            raise
+        except Exception as exc:
+            log.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)
+            raise TrialFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    def _run(self, trial) -> float:
+        cfg, n = self.cfg, trial.number
+        s = suggest(trial, cfg.rubric, cfg.search.space, n_samples=cfg.loop.n_samples, max_rounds=cfg.loop.max_rounds)
+        program = bind_lms(build_program(cfg, s.structure, n_samples=s.n_samples, max_rounds=s.max_rounds), self.lms)
+        params = {**{f"structure.{k}": v for k, v in s.structure.model_dump().items()},
+                  "optimizer": cfg.optimizer.name, "optimizer.max_metric_calls": cfg.optimizer.max_metric_calls,
+                  "optimizer.metric": cfg.optimizer.metric, "n_samples": program.n_samples,
+                  "max_rounds": program.max_rounds, **{f"trial.{k}": v for k, v in trial.params.items()}}
+        run_id = self.tracker.child(f"trial-{n}", params=params, tags={"autodata.phase": "trial",
+                                                                        "autodata.trial": str(n)})
+        self.sink.progress.note(f"== trial {n}: {s.structure.model_dump(include={'allow_penalties', 'weight_cap'})}")
+        t = thresholds(cfg)
+        metric = make_gap_metric(t) if cfg.optimizer.metric == "gap" else validation_metric
+        trial_dir = self.out / "trials" / f"trial-{n}"
+        spec = OptimizerSpec(
+            metric=metric, max_metric_calls=cfg.optimizer.max_metric_calls, num_threads=cfg.optimizer.num_threads,
+            seed=cfg.optimizer.seed, reflection_lm=self.lms["reflection"], log_dir=str(trial_dir / "optimizer"),
+            use_mlflow=run_id is not None, options=dict(cfg.optimizer.options),
+        )
+        splits_of = {d.id: name for name, docs in self.splits.items() for d in docs}
+        opt_ctx = PhaseContext("optimize", run_id, splits_of, cfg.acceptance.preset, t, s.structure, trial=n)
+        with dspy.context(**{OBSERVER_KEY: self.sink.observer(opt_ctx)}), self.tracker.active(run_id):
+            compiled, result = get(cfg.optimizer.name)(
+                program, examples(self.splits["train"]), examples(self.splits["val"]), spec
+            )
+        bind_lms(compiled, self.lms)
+        sel_ctx = PhaseContext("select", run_id, splits_of, cfg.acceptance.preset, t, s.structure, trial=n)
+        run_phase(compiled, self.splits["val"], self.sink, sel_ctx, workers=self.workers)
+        stats = summarize(sel_ctx.rows, [d.id for d in self.splits["val"]])
+        export_harness(compiled, cfg, trial_dir, {"trial": n, "candidate": fingerprint(compiled)})
+        self.tracker.log_artifacts(run_id, trial_dir, "harness")
+        self.tracker.log_metrics(run_id, {"val_pass_rate": stats["pass_rate"] or 0.0,
+                                          "val_gap": stats["gap"] or 0.0,
+                                          "optimizer_best_score": result.best_score or 0.0})
+        self.tracker.end(run_id)
+        trial.set_user_attr("harness_dir", str(trial_dir))
+        trial.set_user_attr("candidate", fingerprint(compiled))
+        trial.set_user_attr("mean_gap", stats["gap"])
+        trial.set_user_attr("optimizer_best_score", result.best_score)
+        trial.set_user_attr("val", {k: stats[k] for k in ("documents", "accepted", "pass_rate", "pass_rate_ci95")})
+        return stats["pass_rate"] or 0.0

@@ -1,0 +1,53 @@
+"""The contract every optimizer entry follows, and its result record.
+
+An entry is `compile(program, trainset, valset, spec) -> (program, OptimizerResult)`. It may only
+change the trainable predictors (the challenger's, and the verifier's); solvers and judge are frozen
+modules, so they are invisible to it. After compiling, the caller re-binds role LMs, because DSPy
+optimizers reset the LM of the predictors they copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import dspy
+
+
+@dataclass
+class OptimizerSpec:
+    """What an optimizer run needs besides the program and the data."""
+
+    metric: Callable[..., Any]  # returns dspy.Prediction(score, feedback); float() gives the score
+    max_metric_calls: int = 12
+    num_threads: int = 1
+    seed: int = 1
+    reflection_lm: dspy.LM | None = None  # GEPA's reflection LM; the prompt model of MIPROv2/COPRO
+    log_dir: str | None = None  # optimizer state on disk (GEPA resumes from it)
+    use_mlflow: bool = False  # let the optimizer log its own iterations into the active MLflow run
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OptimizerResult:
+    name: str
+    best_score: float | None = None
+    candidates: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def score_of(metric: Callable[..., Any]) -> Callable[..., float]:
+    """Adapt the feedback metric to optimizers that want a plain number."""
+
+    def scored(example, pred, trace=None, *args, **kwargs) -> float:
+        return float(metric(example, pred, trace))
+
+    return scored
+
+
+def pop_known(options: dict[str, Any], allowed: set[str], name: str) -> dict[str, Any]:
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise ValueError(f"{name}: unknown option(s) {unknown}; allowed: {sorted(allowed)}")
+    return dict(options)

@@ -1,0 +1,26 @@
+"""COPRO: coordinate ascent over instructions; a prompt model proposes new instructions and prefixes
+for each trainable predictor, scored on the training documents."""
+
+from __future__ import annotations
+
+import dspy
+from dspy.teleprompt import COPRO
+
+from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of
+
+ALLOWED = {"breadth", "depth", "init_temperature"}
+
+
+def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
+    options = pop_known(spec.options, ALLOWED, "copro")
+    optimizer = COPRO(
+        prompt_model=spec.reflection_lm,
+        metric=score_of(spec.metric),
+        breadth=options.get("breadth", 2),
+        depth=options.get("depth", 1),
+        init_temperature=options.get("init_temperature", 1.0),
+        track_stats=False,
+    )
+    compiled = optimizer.compile(program, trainset=trainset,
+                                 eval_kwargs={"num_threads": spec.num_threads, "display_progress": False})
+    return compiled, OptimizerResult("copro")

@@ -1,0 +1,38 @@
+"""Optimizers by name. `get(name)` returns a compile-shaped entry or raises with the valid names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dspy
+
+from optimizers import bootstrap, copro, gepa, mipro, simba
+from optimizers.base import OptimizerResult, OptimizerSpec
+
+
+def _none(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
+    """No optimization: the harness as configured (a baseline, or a search over structure alone)."""
+    return program, OptimizerResult("none")
+
+
+OPTIMIZERS: dict[str, Callable] = {
+    "gepa": gepa.compile,
+    "mipro": mipro.compile,
+    "bootstrap": bootstrap.compile,
+    "simba": simba.compile,
+    "copro": copro.compile,
+    "none": _none,
+}
+
+
+class UnknownOptimizerError(ValueError):
+    pass
+
+
+def get(name: str) -> Callable:
+    try:
+        return OPTIMIZERS[name]
+    except KeyError:
+        raise UnknownOptimizerError(
+            f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        ) from None

@@ -1,0 +1,26 @@
+"""SIMBA: stochastic introspective mini-batch ascent. It samples the program on mini-batches, finds
+documents with high output variance, and writes rules or demos from the better trajectories."""
+
+from __future__ import annotations
+
+import dspy
+
+from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of
+
+ALLOWED = {"bsize", "num_candidates", "max_steps", "max_demos"}
+
+
+def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
+    options = pop_known(spec.options, ALLOWED, "simba")
+    bsize = min(options.get("bsize", 2), len(trainset))
+    optimizer = dspy.SIMBA(
+        metric=score_of(spec.metric),
+        bsize=bsize,
+        num_candidates=options.get("num_candidates", 2),
+        max_steps=options.get("max_steps", max(1, spec.max_metric_calls // max(1, 2 * bsize))),
+        max_demos=options.get("max_demos", 1),
+        num_threads=spec.num_threads,
+    )
+    compiled = optimizer.compile(program, trainset=trainset, seed=spec.seed)
+    scores = list(getattr(compiled, "trial_logs", {}) or [])
+    return compiled, OptimizerResult("simba", candidates=len(scores) or None)
