@@ -24,7 +24,7 @@ from typing import Any
 MAX_REPEAT = 1000
 
 _PRIMITIVES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "space": ('| " " | "\\n" [ \\t]{0,12}', ()),
+    "space": ('| " " | "\\n"', ()),
     "char": ('[^"\\\\\\x7F\\x00-\\x1F] | [\\\\] (["\\\\/bfnrt] | "u" [0-9a-fA-F]{4})', ()),
     "string": ('"\\"" char* "\\"" space', ("char", "space")),
     "integer": ('"-"? ([0-9] | [1-9] [0-9]{1,15}) space', ("space",)),

@@ -19,7 +19,7 @@ from tests.support.scripted import Prompt, ScriptedEngine
 @dataclass
 class World:
     n_positive: int = 4
-    n_penalty: int = 0
+    n_penalty: int | None = 0  # None: follow the rubric rules in the prompt
     weight: int = 5
     plan: dict[int, dict[str, list[int]]] = field(default_factory=dict)
     verifier_ok: bool = True
@@ -36,9 +36,11 @@ class World:
             {"criterion": f"the answer names KW{i} as the key mechanism", "weight": self.weight}
             for i in range(1, self.n_positive + 1)
         ]
-        rubric += [
-            {"criterion": f"the answer wrongly claims ERR{i} holds", "weight": -3} for i in range(1, self.n_penalty + 1)
-        ]
+        n_penalty = self.n_penalty
+        if n_penalty is None:
+            found = re.search(r"Write (\d+) to \d+ penalty", p.inputs.get("rubric_rules", ""))
+            n_penalty = int(found.group(1)) if found else 0
+        rubric += [{"criterion": f"the answer wrongly claims ERR{i} holds", "weight": -3} for i in range(1, n_penalty + 1)]
         keywords = " ".join(f"KW{i}" for i in range(1, self.n_positive + 1))
         return {
             "question_type": "analysis",

@@ -1,0 +1,88 @@
+"""Build one `dspy.LM` per role from the validated models config.
+
+`embedded/<name>` becomes `dspy.LM("embedded/<name>@<role>", engine=LlamaEngine(...))`: a distinct model
+string per role, so `prediction.get_lm_usage()` splits tokens by role, while roles that use the same
+file share one loaded model. For embedded roles, `options` keys that are LlamaEngine settings
+(`default_max_tokens`, `max_string_chars`, `max_items`) configure the engine; the rest go to `dspy.LM`.
+
+Anything else is handed to `dspy.LM(model, api_base=..., api_key=..., **options)`. DSPy 3.4.1 runs
+`openai/<served-name>` + `api_base` on its bundled native client (no LiteLLM import) and other prefixes
+such as `ollama_chat/...` on LiteLLM; neither connects at construction. The key is read from the
+environment variable named by `api_key_env` at build time; it lives only in the LM's kwargs, which
+DSPy leaves out of `dump_state()`, saved programs and history (a pickled LM would still hold it).
+
+Structured output on an OpenAI-compatible server: DSPy sends a JSON schema only to models its
+metadata says support one; for an unknown served name it sends no response_format, and JSONAdapter
+relies on the prompt alone. For a llama.cpp server (`python -m llama_cpp.server`), use the model
+prefix `llamacpp/<alias>` with `api_base`: it routes through a declared provider (llama_server.py)
+that sends llama.cpp's own `{"type": "json_object", "schema": ...}`, so replies are grammar-constrained.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dspy
+
+from experiments.config import ROLES, ConfigError, ModelsConfig, RoleModel
+from experiments.lms.embedded import MODELS
+
+EMBEDDED_PREFIX = "embedded/"
+LLAMACPP_PREFIX = "llamacpp/"
+ENGINE_OPTIONS = ("default_max_tokens", "max_string_chars", "max_items")
+
+
+def _api_key(role: str, spec: RoleModel) -> str | None:
+    if not spec.api_key_env:
+        return None
+    value = os.environ.get(spec.api_key_env)
+    if not value:
+        raise ConfigError(f"models.{role}: environment variable {spec.api_key_env} (named by api_key_env) is not set")
+    return value
+
+
+def _embedded(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
+    from experiments.lms.llama_engine import LlamaEngine
+
+    name = spec.model[len(EMBEDDED_PREFIX) :]
+    if name not in MODELS:
+        raise ConfigError(f"models.{role}.model: unknown embedded model {name!r}; known: {', '.join(MODELS)}")
+    if spec.api_base or spec.api_key_env:
+        raise ConfigError(f"models.{role}: embedded models run in process and take no api_base or api_key_env")
+    engine_options = {k: v for k, v in spec.options.items() if k in ENGINE_OPTIONS}
+    lm_options = {k: v for k, v in spec.options.items() if k not in ENGINE_OPTIONS}
+    engine = LlamaEngine(name, n_ctx=models.n_ctx, n_threads=models.n_threads, **engine_options)
+    return dspy.LM(
+        f"{EMBEDDED_PREFIX}{name}@{role}",
+        engine=engine,
+        temperature=spec.temperature,
+        max_tokens=spec.max_tokens,
+        **lm_options,
+    )
+
+
+def build_lm(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
+    """The `dspy.LM` for one role; raises ConfigError (one line) for unknown models or missing keys."""
+    if spec.model.startswith(EMBEDDED_PREFIX):
+        return _embedded(role, spec, models)
+    kwargs = dict(spec.options)
+    if spec.model.startswith(LLAMACPP_PREFIX):
+        from experiments.lms.llama_server import register
+
+        if not spec.api_base:
+            raise ConfigError(f"models.{role}: {LLAMACPP_PREFIX}<alias> needs api_base (the server's /v1 URL)")
+        register()
+    if spec.api_base:
+        kwargs["api_base"] = spec.api_base
+    key = _api_key(role, spec)
+    if key is not None:
+        kwargs["api_key"] = key
+    try:
+        return dspy.LM(spec.model, temperature=spec.temperature, max_tokens=spec.max_tokens, **kwargs)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"models.{role}: {str(exc).splitlines()[0]}") from None
+
+
+def build_lms(models: ModelsConfig) -> dict[str, dspy.LM]:
+    """One LM per role, keyed by role name (challenger, verifier, weak, strong, judge, reflection)."""
+    return {role: build_lm(role, getattr(models, role), models) for role in ROLES}
