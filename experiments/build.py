@@ -24,13 +24,22 @@ ROLE_MODULES = ("challenger", "verifier", "weak", "strong", "judge")
 def thresholds(cfg: RunConfig) -> Thresholds:
     a = cfg.acceptance
     return thresholds_for(
-        a.preset, weak_mean_max=a.weak_mean_max, weak_best_max=a.weak_best_max,
-        strong_mean_min=a.strong_mean_min, strong_mean_max=a.strong_mean_max, gap_min=a.gap_min,
+        a.preset,
+        weak_mean_max=a.weak_mean_max,
+        weak_best_max=a.weak_best_max,
+        strong_mean_min=a.strong_mean_min,
+        strong_mean_max=a.strong_mean_max,
+        gap_min=a.gap_min,
     )
 
 
-def build_program(cfg: RunConfig, structure: RubricStructure | None = None, *, n_samples: int | None = None,
-                  max_rounds: int | None = None) -> AgenticSelfInstruct:
+def build_program(
+    cfg: RunConfig,
+    structure: RubricStructure | None = None,
+    *,
+    n_samples: int | None = None,
+    max_rounds: int | None = None,
+) -> AgenticSelfInstruct:
     loop = cfg.loop
     policy = HarnessPolicy(structure or cfg.rubric, thresholds(cfg))
     return AgenticSelfInstruct(

@@ -20,12 +20,19 @@ from experiments.presets import PRESETS, preset
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", default="default", help=f"named settings to start from: {', '.join(PRESETS)} "
-                        "(default: %(default)s)")
+    parser.add_argument(
+        "--preset", default="default", help=f"named settings to start from: {', '.join(PRESETS)} (default: %(default)s)"
+    )
     parser.add_argument("--config", type=Path, help="a JSON or TOML file laid over the preset (same keys as --set)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one setting, e.g. --set loop.max_rounds=6 --set models.weak.model=openai/gpt-4o-mini;"
-                        " values parse as JSON when they can; repeatable; unknown keys are errors")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting, e.g. --set loop.max_rounds=6 --set models.weak.model=openai/gpt-4o-mini;"
+        " values parse as JSON when they can; repeatable; unknown keys are errors",
+    )
     parser.add_argument("--out", type=Path, help="run directory for all outputs (default: runs/<time>-<preset>)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write DSPy's LM cache")
     parser.add_argument("--quiet", action="store_true", help="print only warnings and the final summary")
@@ -57,8 +64,20 @@ def _merge_file(data: dict, path: Path) -> dict:
 def setup_logging(debug: bool, quiet: bool) -> None:
     level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
-    for noisy in ("LiteLLM", "litellm", "httpx", "urllib3", "mlflow", "alembic", "optuna", "dspy", "gepa",
-                  "datasets", "huggingface_hub", "filelock"):
+    for noisy in (
+        "LiteLLM",
+        "litellm",
+        "httpx",
+        "urllib3",
+        "mlflow",
+        "alembic",
+        "optuna",
+        "dspy",
+        "gepa",
+        "datasets",
+        "huggingface_hub",
+        "filelock",
+    ):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     if not debug:
         import warnings
@@ -86,8 +105,10 @@ def run_cli(main: Callable[[argparse.Namespace], int], parser: argparse.Argument
     try:
         return main(args)
     except KeyboardInterrupt:
-        print("autodata: interrupted; files written so far are kept (rerun with the same --out to resume)",
-              file=sys.stderr)
+        print(
+            "autodata: interrupted; files written so far are kept (rerun with the same --out to resume)",
+            file=sys.stderr,
+        )
         return 130
     except user_errors() as exc:
         if args.debug:

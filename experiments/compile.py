@@ -32,8 +32,15 @@ from experiments.tracking import Tracker
 from experiments.trials import TrialRunner
 
 
-def compile_run(cfg: RunConfig, out: Path, *, lms: dict[str, dspy.LM] | None = None, use_cache: bool = True,
-                quiet: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+def compile_run(
+    cfg: RunConfig,
+    out: Path,
+    *,
+    lms: dict[str, dspy.LM] | None = None,
+    use_cache: bool = True,
+    quiet: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
     from experiments.corpus import load_splits
 
     out.mkdir(parents=True, exist_ok=True)
@@ -51,8 +58,11 @@ def compile_run(cfg: RunConfig, out: Path, *, lms: dict[str, dspy.LM] | None = N
     configure_dspy(cfg, use_cache=use_cache)
     splits_of = {d.id: name for name, docs in splits.items() for d in docs}
     t = thresholds(cfg)
-    with Tracker(cfg.tracking, run_name=f"compile-{out.name}", tags={"autodata.command": "compile",
-                                                                     "autodata.preset": cfg.preset}) as tracker:
+    with Tracker(
+        cfg.tracking,
+        run_name=f"compile-{out.name}",
+        tags={"autodata.command": "compile", "autodata.preset": cfg.preset},
+    ) as tracker:
         tracker.log_params(tracker.parent_id, cfg.flat())
         sink = RoundSink(out, tracker, progress)
 
@@ -78,11 +88,16 @@ def compile_run(cfg: RunConfig, out: Path, *, lms: dict[str, dspy.LM] | None = N
         else:
             compiled, _, _ = load_harness(Path(best.user_attrs["harness_dir"]), cfg)
             bind_lms(compiled, lms)
-            best_info = {"trial": best.number, "params": best.params, "val_pass_rate": best.value,
-                         "mean_gap": best.user_attrs.get("mean_gap")}
+            best_info = {
+                "trial": best.number,
+                "params": best.params,
+                "val_pass_rate": best.value,
+                "mean_gap": best.user_attrs.get("mean_gap"),
+            }
         run_id = tracker.child("final", tags={"autodata.phase": "final"})
-        ctx = PhaseContext("final", run_id, splits_of, cfg.acceptance.preset, t, compiled.policy.structure,
-                           trial=best_info["trial"])
+        ctx = PhaseContext(
+            "final", run_id, splits_of, cfg.acceptance.preset, t, compiled.policy.structure, trial=best_info["trial"]
+        )
         run_phase(compiled, splits["test"], sink, ctx, workers=cfg.workers)
         final_stats = summarize(ctx.rows, [d.id for d in splits["test"]])
         tracker.log_metrics(run_id, {"test_pass_rate": final_stats["pass_rate"] or 0.0})
@@ -92,28 +107,41 @@ def compile_run(cfg: RunConfig, out: Path, *, lms: dict[str, dspy.LM] | None = N
         summary = {
             "preset": cfg.preset,
             "out": str(out),
-            "corpus": {"summary": corpus.summary(), "licences": corpus.licences(),
-                       "splits": {k: [d.id for d in v] for k, v in splits.items()}},
+            "corpus": {
+                "summary": corpus.summary(),
+                "licences": corpus.licences(),
+                "splits": {k: [d.id for d in v] for k, v in splits.items()},
+            },
             "acceptance": {"preset": cfg.acceptance.preset, "thresholds": t.to_dict()},
             "baseline": base_stats,
             "compiled": {"test": final_stats, **best_info},
             "trials": [_trial_row(tr) for tr in study.trials],
             "study": {"name": study.study_name, "storage": _storage_of(cfg, out)},
-            "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id,
-                       "failures": tracker.failures},
+            "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id, "failures": tracker.failures},
             "wall_seconds": round(time.monotonic() - started, 1),
         }
         atomic_write_json(out / "summary.json", summary)
         for name in ("config.json", "summary.json", "rounds.jsonl", "accepted.jsonl", "program.json", "harness.json"):
             tracker.log_artifact(tracker.parent_id, out / name, "run")
-        tracker.log_metrics(tracker.parent_id, {"baseline_test_pass_rate": base_stats["test"]["pass_rate"] or 0.0,
-                                                "compiled_test_pass_rate": final_stats["pass_rate"] or 0.0})
+        tracker.log_metrics(
+            tracker.parent_id,
+            {
+                "baseline_test_pass_rate": base_stats["test"]["pass_rate"] or 0.0,
+                "compiled_test_pass_rate": final_stats["pass_rate"] or 0.0,
+            },
+        )
     return summary
 
 
 def _trial_row(trial) -> dict[str, Any]:
-    return {"number": trial.number, "state": trial.state.name, "value": trial.value, "params": trial.params,
-            "mean_gap": trial.user_attrs.get("mean_gap"), "candidate": trial.user_attrs.get("candidate")}
+    return {
+        "number": trial.number,
+        "state": trial.state.name,
+        "value": trial.value,
+        "params": trial.params,
+        "mean_gap": trial.user_attrs.get("mean_gap"),
+        "candidate": trial.user_attrs.get("candidate"),
+    }
 
 
 def _storage_of(cfg: RunConfig, out: Path) -> str:
@@ -125,14 +153,21 @@ def _storage_of(cfg: RunConfig, out: Path) -> str:
 def print_summary(summary: dict[str, Any], stream=sys.stdout) -> None:
     columns = {"baseline (test)": summary["baseline"]["test"], "compiled (test)": summary["compiled"]["test"]}
     print("\n" + comparison_table(columns), file=stream)
-    trials = ", ".join(f"#{t['number']} {t['state'].lower()} {t['value'] if t['value'] is not None else '-'}"
-                       for t in summary["trials"])
+    trials = ", ".join(
+        f"#{t['number']} {t['state'].lower()} {t['value'] if t['value'] is not None else '-'}"
+        for t in summary["trials"]
+    )
     print(f"\ntrials (val pass rate): {trials}", file=stream)
     print(f"best trial: {summary['compiled'].get('trial')}  params: {summary['compiled'].get('params')}", file=stream)
     print(f"outputs: {summary['out']}  (program.json, harness.json, rounds.jsonl, summary.json)", file=stream)
     print(f"MLflow: {summary['mlflow']['tracking_uri']}  run {summary['mlflow']['parent_run_id']}", file=stream)
-    print("Note: small local models with a lenient judge; these numbers exercise the system, they do not "
-          "measure data quality." if summary["preset"] in ("quick", "default") else "", file=stream)
+    print(
+        "Note: small local models with a lenient judge; these numbers exercise the system, they do not "
+        "measure data quality."
+        if summary["preset"] in ("quick", "default")
+        else "",
+        file=stream,
+    )
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -144,9 +179,12 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m experiments.compile", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog=__doc__.split("\n\n", 1)[1])
+    p = argparse.ArgumentParser(
+        prog="python -m experiments.compile",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
     add_common(p)
     return p
 

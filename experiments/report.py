@@ -63,11 +63,19 @@ def _fmt(value: Any) -> str:
 def comparison_table(columns: dict[str, dict[str, Any]]) -> str:
     """A plain-text table: one column per harness (e.g. baseline, compiled), one row per statistic."""
     names = list(columns)
-    rows = [("documents", "documents"), ("accepted", "accepted"), ("pass rate", "pass_rate"),
-            ("pass rate 95% CI", "pass_rate_ci95"), ("weak mean (accepted)", "weak_mean"),
-            ("strong mean (accepted)", "strong_mean"), ("gap (accepted)", "gap"),
-            ("rounds per accepted", "rounds_per_accepted"), ("rounds run", "rounds"),
-            ("tokens (all roles)", "tokens_total"), ("seconds in rounds", "seconds")]
+    rows = [
+        ("documents", "documents"),
+        ("accepted", "accepted"),
+        ("pass rate", "pass_rate"),
+        ("pass rate 95% CI", "pass_rate_ci95"),
+        ("weak mean (accepted)", "weak_mean"),
+        ("strong mean (accepted)", "strong_mean"),
+        ("gap (accepted)", "gap"),
+        ("rounds per accepted", "rounds_per_accepted"),
+        ("rounds run", "rounds"),
+        ("tokens (all roles)", "tokens_total"),
+        ("seconds in rounds", "seconds"),
+    ]
     body = []
     for label, key in rows:
         cells = []

@@ -64,9 +64,14 @@ class RoundSink:
     def observer(self, ctx: PhaseContext):
         def observe(record: RoundRecord, program: dspy.Module) -> None:
             row = round_row(
-                record, phase=ctx.phase, split=ctx.splits.get(record.doc_id, "unknown"),
-                candidate=fingerprint(program), preset=ctx.preset, thresholds=ctx.thresholds,
-                structure=ctx.structure, trial=ctx.trial,
+                record,
+                phase=ctx.phase,
+                split=ctx.splits.get(record.doc_id, "unknown"),
+                candidate=fingerprint(program),
+                preset=ctx.preset,
+                thresholds=ctx.thresholds,
+                structure=ctx.structure,
+                trial=ctx.trial,
             )
             self.rounds.append(row)
             if record.accepted:
@@ -95,7 +100,9 @@ class DocOutcome:
     error: str | None = None
 
 
-def run_phase(program: dspy.Module, docs: list, sink: RoundSink, ctx: PhaseContext, workers: int = 1) -> list[DocOutcome]:
+def run_phase(
+    program: dspy.Module, docs: list, sink: RoundSink, ctx: PhaseContext, workers: int = 1
+) -> list[DocOutcome]:
     """Run `program` on each document (objects with .id and .text) under `ctx`; returns per-doc outcomes."""
     sink.progress.start_phase(ctx.phase, len(docs))
 

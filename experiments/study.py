@@ -47,8 +47,13 @@ def open_study(cfg: RunConfig, out: Path) -> optuna.Study:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=cfg.search.seed, multivariate=True, group=True)
     name = cfg.search.study_name or f"autodata-{out.resolve().name}"
-    study = optuna.create_study(study_name=name, storage=make_storage(storage_url(cfg, out)),
-                                direction="maximize", sampler=sampler, load_if_exists=True)
+    study = optuna.create_study(
+        study_name=name,
+        storage=make_storage(storage_url(cfg, out)),
+        direction="maximize",
+        sampler=sampler,
+        load_if_exists=True,
+    )
     if not study.trials:
         for params in seed_trials(cfg.search.space):
             if params:

@@ -50,8 +50,12 @@ class Tracker:
             with self._lock:
                 count = self.failures[what] = self.failures.get(what, 0) + 1
             if count == 1:
-                log.warning("MLflow %s failed (%s: %s); the run goes on, local files stay complete",
-                            what, type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "")
+                log.warning(
+                    "MLflow %s failed (%s: %s); the run goes on, local files stay complete",
+                    what,
+                    type(exc).__name__,
+                    str(exc).splitlines()[0][:200] if str(exc) else "",
+                )
             return None
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -77,8 +81,11 @@ class Tracker:
             run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=self.tags)
             self.parent_id = run.info.run_id
         except Exception as exc:
-            log.warning("MLflow is unavailable at %s (%s); continuing without tracking", self.uri,
-                        str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+            log.warning(
+                "MLflow is unavailable at %s (%s); continuing without tracking",
+                self.uri,
+                str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
+            )
             self.client = None
         return self
 

@@ -63,23 +63,35 @@ class TrialRunner:
         cfg, n = self.cfg, trial.number
         s = suggest(trial, cfg.rubric, cfg.search.space, n_samples=cfg.loop.n_samples, max_rounds=cfg.loop.max_rounds)
         program = bind_lms(build_program(cfg, s.structure, n_samples=s.n_samples, max_rounds=s.max_rounds), self.lms)
-        params = {**{f"structure.{k}": v for k, v in s.structure.model_dump().items()},
-                  "optimizer": cfg.optimizer.name, "optimizer.max_metric_calls": cfg.optimizer.max_metric_calls,
-                  "optimizer.metric": cfg.optimizer.metric, "n_samples": program.n_samples,
-                  "max_rounds": program.max_rounds, **{f"trial.{k}": v for k, v in trial.params.items()}}
-        run_id = self.tracker.child(f"trial-{n}", params=params, tags={"autodata.phase": "trial",
-                                                                        "autodata.trial": str(n)})
+        params = {
+            **{f"structure.{k}": v for k, v in s.structure.model_dump().items()},
+            "optimizer": cfg.optimizer.name,
+            "optimizer.max_metric_calls": cfg.optimizer.max_metric_calls,
+            "optimizer.metric": cfg.optimizer.metric,
+            "n_samples": program.n_samples,
+            "max_rounds": program.max_rounds,
+            **{f"trial.{k}": v for k, v in trial.params.items()},
+        }
+        run_id = self.tracker.child(
+            f"trial-{n}", params=params, tags={"autodata.phase": "trial", "autodata.trial": str(n)}
+        )
         self.sink.progress.note(f"== trial {n}: {s.structure.model_dump(include={'allow_penalties', 'weight_cap'})}")
         t = thresholds(cfg)
         metric = make_gap_metric(t) if cfg.optimizer.metric == "gap" else validation_metric
         trial_dir = self.out / "trials" / f"trial-{n}"
         spec = OptimizerSpec(
-            metric=metric, max_metric_calls=cfg.optimizer.max_metric_calls, num_threads=cfg.optimizer.num_threads,
-            seed=cfg.optimizer.seed, reflection_lm=self.lms["reflection"], log_dir=str(trial_dir / "optimizer"),
-            use_mlflow=run_id is not None, options=dict(cfg.optimizer.options),
+            metric=metric,
+            max_metric_calls=cfg.optimizer.max_metric_calls,
+            num_threads=cfg.optimizer.num_threads,
+            seed=cfg.optimizer.seed,
+            reflection_lm=self.lms["reflection"],
+            log_dir=str(trial_dir / "optimizer"),
+            use_mlflow=run_id is not None,
+            options=dict(cfg.optimizer.options),
         )
         splits_of = {d.id: name for name, docs in self.splits.items() for d in docs}
         opt_ctx = PhaseContext("optimize", run_id, splits_of, cfg.acceptance.preset, t, s.structure, trial=n)
+        self.sink.progress.start_phase(f"optimize trial {n}", len(self.splits["train"]))
         with dspy.context(**{OBSERVER_KEY: self.sink.observer(opt_ctx)}), self.tracker.active(run_id):
             compiled, result = get(cfg.optimizer.name)(
                 program, examples(self.splits["train"]), examples(self.splits["val"]), spec
@@ -90,9 +102,14 @@ class TrialRunner:
         stats = summarize(sel_ctx.rows, [d.id for d in self.splits["val"]])
         export_harness(compiled, cfg, trial_dir, {"trial": n, "candidate": fingerprint(compiled)})
         self.tracker.log_artifacts(run_id, trial_dir, "harness")
-        self.tracker.log_metrics(run_id, {"val_pass_rate": stats["pass_rate"] or 0.0,
-                                          "val_gap": stats["gap"] or 0.0,
-                                          "optimizer_best_score": result.best_score or 0.0})
+        self.tracker.log_metrics(
+            run_id,
+            {
+                "val_pass_rate": stats["pass_rate"] or 0.0,
+                "val_gap": stats["gap"] or 0.0,
+                "optimizer_best_score": result.best_score or 0.0,
+            },
+        )
         self.tracker.end(run_id)
         trial.set_user_attr("harness_dir", str(trial_dir))
         trial.set_user_attr("candidate", fingerprint(compiled))

@@ -23,6 +23,9 @@ def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerS
         num_threads=spec.num_threads,
     )
     compiled = optimizer.compile(program, trainset=trainset, valset=valset or trainset)
-    scores = [s for s, *_ in getattr(compiled, "candidate_programs", [])] if hasattr(compiled, "candidate_programs") else []
-    return compiled, OptimizerResult("bootstrap", best_score=max(scores) if scores else None,
-                                     candidates=len(scores) or None)
+    scores = (
+        [s for s, *_ in getattr(compiled, "candidate_programs", [])] if hasattr(compiled, "candidate_programs") else []
+    )
+    return compiled, OptimizerResult(
+        "bootstrap", best_score=max(scores) if scores else None, candidates=len(scores) or None
+    )

@@ -21,6 +21,7 @@ def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerS
         init_temperature=options.get("init_temperature", 1.0),
         track_stats=False,
     )
-    compiled = optimizer.compile(program, trainset=trainset,
-                                 eval_kwargs={"num_threads": spec.num_threads, "display_progress": False})
+    compiled = optimizer.compile(
+        program, trainset=trainset, eval_kwargs={"num_threads": spec.num_threads, "display_progress": False}
+    )
     return compiled, OptimizerResult("copro")

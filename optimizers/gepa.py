@@ -8,8 +8,14 @@ import dspy
 
 from optimizers.base import OptimizerResult, OptimizerSpec, pop_known
 
-ALLOWED = {"reflection_minibatch_size", "candidate_selection_strategy", "use_merge", "max_merge_invocations",
-           "skip_perfect_score", "track_best_outputs"}
+ALLOWED = {
+    "reflection_minibatch_size",
+    "candidate_selection_strategy",
+    "use_merge",
+    "max_merge_invocations",
+    "skip_perfect_score",
+    "track_best_outputs",
+}
 
 
 def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
@@ -33,5 +39,9 @@ def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerS
     if results is not None:
         scores = list(results.val_aggregate_scores)
         best, count = (max(scores) if scores else None), len(results.candidates)
-    return compiled, OptimizerResult("gepa", best_score=best, candidates=count,
-                                     details={"total_metric_calls": getattr(results, "total_metric_calls", None)})
+    return compiled, OptimizerResult(
+        "gepa",
+        best_score=best,
+        candidates=count,
+        details={"total_metric_calls": getattr(results, "total_metric_calls", None)},
+    )

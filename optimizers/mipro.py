@@ -26,7 +26,6 @@ def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerS
         verbose=False,
         **options,
     )
-    compiled = optimizer.compile(program, trainset=trainset, valset=valset, num_trials=num_trials,
-                                 minibatch=False)
+    compiled = optimizer.compile(program, trainset=trainset, valset=valset, num_trials=num_trials, minibatch=False)
     best = getattr(compiled, "score", None)
     return compiled, OptimizerResult("mipro", best_score=best, candidates=num_trials)

@@ -33,6 +33,4 @@ def get(name: str) -> Callable:
     try:
         return OPTIMIZERS[name]
     except KeyError:
-        raise UnknownOptimizerError(
-            f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
-        ) from None
+        raise UnknownOptimizerError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}") from None

@@ -18,8 +18,16 @@ CHOICES = {
     "graded": [False, True],
     "allow_penalties": [True, False],
 }
-SEARCHABLE = ("allow_penalties", "max_penalties", "penalty_cap", "weight_cap", "max_positive", "graded",
-              "n_samples", "max_rounds")
+SEARCHABLE = (
+    "allow_penalties",
+    "max_penalties",
+    "penalty_cap",
+    "weight_cap",
+    "max_positive",
+    "graded",
+    "n_samples",
+    "max_rounds",
+)
 
 
 @dataclass

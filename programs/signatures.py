@@ -31,7 +31,10 @@ class ChallengeSignature(dspy.Signature):
     skill_tags: list[str] = dspy.OutputField(desc="2-3 reasoning skills the question exercises")
     context: str = dspy.OutputField(desc="problem setup only, self-contained, without the solution")
     question: str = dspy.OutputField(desc="one question answerable from the context plus expertise")
-    rubric: list[Criterion] = dspy.OutputField(desc="criteria with integer weights, following the rules")
+    rubric: list[Criterion] = dspy.OutputField(
+        desc="criteria following the rubric rules; each criterion is one full sentence naming a specific point "
+        "from the paper that a correct answer must make (or, for a negative weight, a specific mistake)"
+    )
     reference_answer: str = dspy.OutputField(desc="a complete, correct answer")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import dspy
 import optuna
@@ -16,9 +17,29 @@ from experiments.rows import recompute
 from tests.support.scripted import ScriptedEngine
 from tests.support.world import World
 
-REQUIRED = {"phase", "candidate", "split", "doc_id", "round", "question_type", "context", "question",
-            "reference_answer", "rubric", "verifier", "weak", "strong", "weak_mean", "strong_mean", "gap",
-            "preset", "thresholds", "accepted", "reason", "usage"}
+REQUIRED = {
+    "phase",
+    "candidate",
+    "split",
+    "doc_id",
+    "round",
+    "question_type",
+    "context",
+    "question",
+    "reference_answer",
+    "rubric",
+    "verifier",
+    "weak",
+    "strong",
+    "weak_mean",
+    "strong_mean",
+    "gap",
+    "preset",
+    "thresholds",
+    "accepted",
+    "reason",
+    "usage",
+}
 
 
 def write_docs(folder, n=6):
@@ -34,16 +55,39 @@ def scripted_lms(world: World) -> dict[str, dspy.LM]:
     return {role: dspy.LM(f"scripted/{role}", engine=e, cache=False, num_retries=0) for role, e in engines.items()}
 
 
-@pytest.fixture
-def run(in_tmp):
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    in_tmp = tmp_path_factory.mktemp("compile")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(in_tmp)
+        mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{in_tmp / 'mlflow.db'}")
+        dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+        yield _compile(in_tmp)
+
+
+def _compile(in_tmp):
     world = World(n_penalty=None, plan={1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}})
     docs = write_docs(in_tmp / "docs")
-    cfg = build_config({}, [
-        f"corpus.source={docs}", "corpus.n_train=2", "corpus.n_val=2", "corpus.n_test=2",
-        "loop.max_rounds=2", "loop.n_samples=2", "loop.backoff=0", "loop.sanity_checks=false",
-        "rubric.min_positive=4", "rubric.max_positive=4", "rubric.min_penalties=1", "rubric.max_penalties=2",
-        "optimizer.max_metric_calls=4", "search.n_trials=2", "acceptance.preset=paper",
-    ])
+    cfg = build_config(
+        {},
+        [
+            f"corpus.source={docs}",
+            "corpus.n_train=2",
+            "corpus.n_val=2",
+            "corpus.n_test=2",
+            "loop.max_rounds=2",
+            "loop.n_samples=2",
+            "loop.backoff=0",
+            "loop.sanity_checks=false",
+            "rubric.min_positive=4",
+            "rubric.max_positive=4",
+            "rubric.min_penalties=1",
+            "rubric.max_penalties=2",
+            "optimizer.max_metric_calls=4",
+            "search.n_trials=2",
+            "acceptance.preset=paper",
+        ],
+    )
     out = in_tmp / "run"
     summary = compile_run(cfg, out, lms=scripted_lms(world), use_cache=False, progress=Progress(quiet=True))
     return cfg, out, summary
@@ -56,7 +100,7 @@ def test_outputs_and_rows(run):
     rows = read_jsonl(out / "rounds.jsonl")
     assert {r["phase"] for r in rows} == {"baseline", "optimize", "select", "final"}
     for row in rows:
-        assert REQUIRED <= set(row)
+        assert set(row) >= REQUIRED
         assert recompute(row) == (row["accepted"], row["reason"])
         assert all(len(a["verdicts"]) == len(row["rubric"]) for a in row["weak"] + row["strong"])
     baseline_test = [r for r in rows if r["phase"] == "baseline" and r["split"] == "test"]
@@ -82,7 +126,7 @@ def test_mlflow_parent_and_nested_runs_with_round_curves(run):
     from mlflow.tracking import MlflowClient
 
     cfg, out, summary = run
-    client = MlflowClient()
+    client = MlflowClient(tracking_uri=summary["mlflow"]["tracking_uri"])
     parent = client.get_run(summary["mlflow"]["parent_run_id"])
     assert parent.data.params["loop.max_rounds"] == "2"
     exp = parent.info.experiment_id
@@ -95,3 +139,52 @@ def test_mlflow_parent_and_nested_runs_with_round_curves(run):
     known = {parent.info.run_id} | {c.info.run_id for c in children}
     for r in client.search_runs([exp]):  # no orphan top-level runs (GEPA logs into the trial's run)
         assert r.info.run_id == parent.info.run_id or r.data.tags.get("mlflow.parentRunId") in known
+
+
+def test_exported_harness_generates_a_loadable_dataset_in_a_fresh_process(run, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import datasets
+
+    cfg, out, summary = run
+    harness = json.loads((out / "harness.json").read_text())
+    assert harness["format"] == "autodata-harness" and "api_base" not in json.dumps(harness)
+    new_docs = tmp_path / "new_docs"
+    new_docs.mkdir()
+    for i in range(3):
+        (new_docs / f"note{i}.md").write_text(f"# Note {i}\nA new method {i} relies on KW{i}.\n")
+    (new_docs / "empty.txt").write_text("   \n")
+    gen_out = tmp_path / "gen"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.run_generate",
+            "--harness",
+            str(out),
+            "--docs",
+            str(new_docs),
+            "--out",
+            str(gen_out),
+            "--no-cache",
+            "--quiet",
+            "--set",
+            "tracking.enabled=false",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    loaded = datasets.load_dataset(str(gen_out / "dataset"), split="train")
+    assert loaded.num_rows == 3 and set(loaded.column_names) >= {"question", "rubric", "gap", "source_licence"}
+    assert loaded[0]["rubric"][0]["weight"] > 0
+    assert "Licences" in (gen_out / "dataset" / "README.md").read_text()
+    rows = read_jsonl(gen_out / "rounds.jsonl")
+    assert {r["phase"] for r in rows} == {"generate"} and all(
+        recompute(r) == (r["accepted"], r["reason"]) for r in rows
+    )

@@ -40,7 +40,9 @@ class World:
         if n_penalty is None:
             found = re.search(r"Write (\d+) to \d+ penalty", p.inputs.get("rubric_rules", ""))
             n_penalty = int(found.group(1)) if found else 0
-        rubric += [{"criterion": f"the answer wrongly claims ERR{i} holds", "weight": -3} for i in range(1, n_penalty + 1)]
+        rubric += [
+            {"criterion": f"the answer wrongly claims ERR{i} holds", "weight": -3} for i in range(1, n_penalty + 1)
+        ]
         keywords = " ".join(f"KW{i}" for i in range(1, self.n_positive + 1))
         return {
             "question_type": "analysis",

@@ -1,0 +1,97 @@
+"""Accepted examples as a `datasets`-loadable folder with a dataset card, plus a flat Parquet file.
+
+The folder `dataset/` holds `data/train.parquet` and a `README.md` whose YAML header declares the
+split, so `datasets.load_dataset("<out>/dataset")` reads it back. The card records provenance: the
+harness run it came from, the role models, acceptance preset and thresholds, the rubric structure,
+and each source document's licence. Rubrics stay nested lists (Parquet keeps them; CSV would not).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from experiments.config import RunConfig
+from experiments.outputs import atomic_write_text
+
+FIELDS = (
+    "doc_id",
+    "question_type",
+    "skill_tags",
+    "context",
+    "question",
+    "reference_answer",
+    "rubric",
+    "weak_mean",
+    "strong_mean",
+    "gap",
+    "round",
+)
+
+
+def rows_for_dataset(accepted: list[dict[str, Any]], docs: list) -> list[dict[str, Any]]:
+    by_id = {d.id: d for d in docs}
+    out = []
+    for row in accepted:
+        doc = by_id.get(row["doc_id"])
+        item = {k: row.get(k) for k in FIELDS}
+        item["source_title"] = getattr(doc, "title", "") or ""
+        item["source_licence"] = getattr(doc, "licence", "unknown")
+        item["source"] = getattr(doc, "source", "")
+        out.append(item)
+    return out
+
+
+def write_dataset(
+    out: Path, accepted: list[dict[str, Any]], docs: list, harness: dict[str, Any], cfg: RunConfig
+) -> dict[str, Any]:
+    import datasets
+
+    rows = rows_for_dataset(accepted, docs)
+    folder = out / "dataset"
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    features = None if rows else datasets.Features({k: datasets.Value("string") for k in ("doc_id", "question")})
+    table = datasets.Dataset.from_list(rows, features=features)
+    table.to_parquet(str(folder / "data" / "train.parquet"))
+    table.to_parquet(str(out / "accepted.parquet"))
+    atomic_write_text(folder / "README.md", card(rows, docs, harness, cfg))
+    return {"path": str(folder), "rows": len(rows)}
+
+
+def card(rows: list[dict[str, Any]], docs: list, harness: dict[str, Any], cfg: RunConfig) -> str:
+    licences = Counter(getattr(d, "licence", "unknown") for d in docs)
+    used = Counter(r["source_licence"] for r in rows)
+    t = harness["acceptance"]
+    lines = [
+        "---",
+        "configs:",
+        "- config_name: default",
+        "  data_files:",
+        "  - split: train",
+        "    path: data/train.parquet",
+        "---",
+        "# Synthetic questions made with autodata (Agentic Self-Instruct)",
+        "",
+        f"{len(rows)} accepted question(s) with rubrics, from {len(docs)} source document(s).",
+        "Each was accepted only when the strong solver passed and the weak solver failed by the required gap,",
+        "judged criterion by criterion; scores and decisions were computed by code from the judge's verdicts.",
+        "",
+        "## Provenance",
+        f"- harness: {harness.get('source', {})}",
+        f"- role models: {harness.get('models')} (this run: "
+        f"{ {r: getattr(cfg.models, r).model for r in ('challenger', 'verifier', 'weak', 'strong', 'judge')} })",
+        f"- acceptance preset: {t['preset']}, thresholds: {t['thresholds']}",
+        f"- rubric structure: {harness['structure']}",
+        f"- corpus source: {cfg.corpus.source}",
+        "",
+        "## Licences",
+        "Questions are derived from the source documents; their licences carry over.",
+        f"- source documents: {dict(licences)}",
+        f"- documents behind accepted questions: {dict(used)}",
+        "",
+        "## Fields",
+        "doc_id, question_type, skill_tags, context, question, reference_answer, rubric (list of",
+        "{criterion, weight}), weak_mean, strong_mean, gap, round, source_title, source_licence, source.",
+    ]
+    return "\n".join(lines) + "\n"
