@@ -32,6 +32,11 @@ def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
         values = [r[key] for r in accepted if r.get(key) is not None]
         return round(mean(values), 4) if values else None
 
+    errors: Counter = Counter()
+    for r in mine:
+        for entry in r.get("errors") or []:
+            role, kind = (entry.split(": ", 2) + ["", ""])[:2]
+            errors[f"{role}:{kind}"] += 1
     rounds_to_accept = [r["round"] for r in accepted]
     return {
         "documents": n,
@@ -45,6 +50,8 @@ def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
         "rounds_per_accepted": round(mean(rounds_to_accept), 3) if rounds_to_accept else None,
         "rounds_per_accepted_median": median(rounds_to_accept) if rounds_to_accept else None,
         "failure_mix": dict(Counter(r["reason"] for r in mine if not r["accepted"])),
+        # Retried or fatal-to-the-round LM errors, by "role:kind" (kind: transient or parse).
+        "lm_errors": dict(errors),
         "tokens_by_role": dict(tokens),
         "calls_by_role": dict(calls),
         "tokens_per_accepted": {role: round(t / k, 1) for role, t in tokens.items()} if k else None,
