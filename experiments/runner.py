@@ -18,8 +18,9 @@ from pathlib import Path
 
 import dspy
 
-from experiments.outputs import JsonlLog
+from experiments.outputs import JsonlLog, read_jsonl
 from experiments.progress import Progress
+from experiments.resume import Recorded, record_from_row, row_key
 from experiments.rows import round_row
 from experiments.tracking import Tracker
 from metrics.acceptance import Thresholds
@@ -54,12 +55,29 @@ class PhaseContext:
 
 
 class RoundSink:
+    """Records rounds; rows already in `rounds.jsonl` (an interrupted earlier run) are not written twice."""
+
     def __init__(self, out_dir: Path, tracker: Tracker, progress: Progress):
         self.rounds = JsonlLog(out_dir / "rounds.jsonl")
         self.accepted = JsonlLog(out_dir / "accepted.jsonl")
+        self.recorded = Recorded(read_jsonl(out_dir / "rounds.jsonl"))
         self.tracker, self.progress = tracker, progress
         self._steps: dict[str | None, int] = {}
         self._lock = threading.Lock()
+
+    def record(self, row: dict) -> dict:
+        """Write a row unless the same round is already recorded; returns the row that stands."""
+        key = row_key(row)
+        with self._lock:
+            existing = self.recorded.by_key.get(key)
+            if existing is None:
+                self.recorded.by_key[key] = row
+        if existing is not None:
+            return existing
+        self.rounds.append(row)
+        if row["accepted"]:
+            self.accepted.append(row)
+        return row
 
     def observer(self, ctx: PhaseContext):
         def observe(record: RoundRecord, program: dspy.Module) -> None:
@@ -73,9 +91,7 @@ class RoundSink:
                 structure=ctx.structure,
                 trial=ctx.trial,
             )
-            self.rounds.append(row)
-            if record.accepted:
-                self.accepted.append(row)
+            row = self.record(row)
             with self._lock:
                 ctx.rows.append(row)
                 step = self._steps[ctx.run_id] = self._steps.get(ctx.run_id, 0) + 1
@@ -106,9 +122,19 @@ def run_phase(
     """Run `program` on each document (objects with .id and .text) under `ctx`; returns per-doc outcomes."""
     sink.progress.start_phase(ctx.phase, len(docs))
 
+    candidate = fingerprint(program)
+    structure = ctx.structure.model_dump(mode="json")
+    max_rounds = getattr(program, "max_rounds", 1)
+
     def one(doc) -> DocOutcome:
         try:
-            pred = program(document=doc.text, doc_id=doc.id)
+            prior = sink.recorded.rows_for(ctx.phase, candidate, structure, doc.id)
+            with sink._lock:
+                ctx.rows.extend(prior)
+            if prior and (any(r["accepted"] for r in prior) or len(prior) >= max_rounds):
+                return DocOutcome(doc.id, any(r["accepted"] for r in prior), len(prior))  # done before a restart
+            kwargs = {"prior": [record_from_row(r) for r in prior]} if prior else {}
+            pred = program(document=doc.text, doc_id=doc.id, **kwargs)
             return DocOutcome(doc.id, pred.accepted is not None, len(pred.rounds))
         except FatalLMError:
             raise

@@ -20,6 +20,7 @@ from experiments.build import bind_lms, build_program, thresholds
 from experiments.config import RunConfig
 from experiments.harness import export_harness
 from experiments.report import summarize
+from experiments.resume import structure_key
 from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
 from experiments.tracking import Tracker
 from metrics.gap import make_gap_metric
@@ -78,7 +79,8 @@ class TrialRunner:
         self.sink.progress.note(f"== trial {n}: {s.structure.model_dump(include={'allow_penalties', 'weight_cap'})}")
         t = thresholds(cfg)
         metric = make_gap_metric(t) if cfg.optimizer.metric == "gap" else validation_metric
-        trial_dir = self.out / "trials" / f"trial-{n}"
+        # Keyed by parameters, so a trial re-run after a crash resumes its optimizer's saved state.
+        trial_dir = self.out / "trials" / f"params-{structure_key({**trial.params, 'optimizer': cfg.optimizer.name})}"
         spec = OptimizerSpec(
             metric=metric,
             max_metric_calls=cfg.optimizer.max_metric_calls,

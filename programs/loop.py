@@ -61,10 +61,14 @@ class AgenticSelfInstruct(dspy.Module):
         self.sanity_checks, self.infra_retries = sanity_checks, infra_retries
         self.sample_workers, self.backoff = sample_workers, backoff
 
-    def forward(self, document: str, doc_id: str = "") -> dspy.Prediction:
-        rounds: list[RoundRecord] = []
+    def forward(self, document: str, doc_id: str = "", prior: list[RoundRecord] | None = None) -> dspy.Prediction:
+        """Run the rounds for one document. `prior` holds rounds recorded before an interruption: the
+        loop continues after them with the same feedback, instead of starting the document over."""
+        rounds: list[RoundRecord] = list(prior or [])
         observer = dspy.settings.get(OBSERVER_KEY)
-        for number in range(1, self.max_rounds + 1):
+        if any(r.accepted for r in rounds):
+            return dspy.Prediction(doc_id=doc_id, rounds=rounds, accepted=next(r for r in rounds if r.accepted))
+        for number in range(len(rounds) + 1, self.max_rounds + 1):
             record = self.run_round(document, doc_id, number, [r for r in rounds if not r.accepted])
             rounds.append(record)
             if observer is not None:

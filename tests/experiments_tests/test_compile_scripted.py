@@ -119,7 +119,7 @@ def test_study_has_a_trial_with_and_without_penalties(run):
     assert {t.params["allow_penalties"] for t in study.trials} == {True, False}
     for t in study.trials:
         json.dumps(t.user_attrs)  # JSON-only attributes
-        assert (out / "trials" / f"trial-{t.number}" / "program.json").exists()
+        assert (Path(t.user_attrs["harness_dir"]) / "program.json").exists()
 
 
 def test_mlflow_parent_and_nested_runs_with_round_curves(run):

@@ -1,0 +1,51 @@
+"""Run `experiments.compile` in this process with the scripted world's LMs (for kill-and-resume tests).
+
+Usage: python -m tests.support.run_compile <compile CLI args...>. AUTODATA_TEST_DELAY (seconds) slows
+every scripted call, so a test can kill the process part-way through a phase.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import dspy
+
+from experiments import compile as compile_cmd
+from experiments.cli import load_config, setup_logging
+from tests.support.scripted import ScriptedEngine
+from tests.support.world import World
+
+PLAN = {1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}}
+
+
+def slow(reply, delay: float):
+    def wrapped(prompt):
+        time.sleep(delay)
+        return reply(prompt)
+
+    return wrapped
+
+
+def scripted_lms(delay: float = 0.0) -> dict[str, dspy.LM]:
+    world = World(n_penalty=None, plan=PLAN)
+    engines = world.engines()
+    engines["reflection"] = ScriptedEngine(lambda p: "```\nAsk about the paper's specific mechanism.\n```")
+    for engine in engines.values():
+        engine.reply = slow(engine.reply, delay)
+    return {role: dspy.LM(f"scripted/{role}", engine=e, num_retries=0) for role, e in engines.items()}
+
+
+def main(argv: list[str]) -> int:
+    args = compile_cmd.parser().parse_args(argv)
+    setup_logging(False, True)
+    cfg = load_config(args)
+    lms = scripted_lms(float(os.environ.get("AUTODATA_TEST_DELAY", "0")))
+    summary = compile_cmd.compile_run(cfg, args.out, lms=lms, use_cache=not args.no_cache, quiet=True)
+    compile_cmd.print_summary(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
