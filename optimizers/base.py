@@ -8,7 +8,8 @@ optimizers reset the LM of the predictors they copy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,26 @@ def score_of(metric: Callable[..., Any]) -> Callable[..., float]:
         return float(metric(example, pred, trace))
 
     return scored
+
+
+@contextlib.contextmanager
+def only_challenger(program: dspy.Module) -> Iterator[None]:
+    """Freeze the verifier for optimizers that assume one LM for the whole program (SIMBA resamples with
+    copies of a single LM and sets it on every trainable predictor)."""
+    verifier = getattr(program, "verifier", None)
+    before = getattr(verifier, "_compiled", False)
+    if verifier is not None:
+        verifier._compiled = True
+    try:
+        yield
+    finally:
+        if verifier is not None:
+            verifier._compiled = before
+
+
+def task_lm(program: dspy.Module) -> dspy.LM | None:
+    """The LM of the first trainable predictor (the challenger's), for optimizers that ask for one."""
+    return next((p.lm for _, p in program.named_predictors() if p.lm is not None), None) or dspy.settings.lm
 
 
 def pop_known(options: dict[str, Any], allowed: set[str], name: str) -> dict[str, Any]:

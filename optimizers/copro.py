@@ -6,7 +6,7 @@ from __future__ import annotations
 import dspy
 from dspy.teleprompt import COPRO
 
-from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of
+from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of, task_lm
 
 ALLOWED = {"breadth", "depth", "init_temperature"}
 
@@ -14,7 +14,7 @@ ALLOWED = {"breadth", "depth", "init_temperature"}
 def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
     options = pop_known(spec.options, ALLOWED, "copro")
     optimizer = COPRO(
-        prompt_model=spec.reflection_lm,
+        prompt_model=spec.reflection_lm or task_lm(program),
         metric=score_of(spec.metric),
         breadth=options.get("breadth", 2),
         depth=options.get("depth", 1),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dspy
 
-from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of
+from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of, task_lm
 
 ALLOWED = {"num_candidates", "num_trials", "max_bootstrapped_demos", "max_labeled_demos", "init_temperature"}
 
@@ -16,7 +16,8 @@ def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerS
     num_trials = options.pop("num_trials", max(1, spec.max_metric_calls // max(1, len(valset))))
     optimizer = dspy.MIPROv2(
         metric=score_of(spec.metric),
-        prompt_model=spec.reflection_lm,
+        prompt_model=spec.reflection_lm or task_lm(program),
+        task_model=task_lm(program),
         auto=None,
         num_candidates=options.pop("num_candidates", 2),
         max_bootstrapped_demos=options.pop("max_bootstrapped_demos", 1),

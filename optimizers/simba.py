@@ -1,11 +1,12 @@
 """SIMBA: stochastic introspective mini-batch ascent. It samples the program on mini-batches, finds
-documents with high output variance, and writes rules or demos from the better trajectories."""
+documents with high output variance, and writes rules or demos from the better trajectories. SIMBA
+assumes one LM for all trainable predictors, so only the challenger is trained here."""
 
 from __future__ import annotations
 
 import dspy
 
-from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of
+from optimizers.base import OptimizerResult, OptimizerSpec, only_challenger, pop_known, score_of
 
 ALLOWED = {"bsize", "num_candidates", "max_steps", "max_demos"}
 
@@ -21,6 +22,9 @@ def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerS
         max_demos=options.get("max_demos", 1),
         num_threads=spec.num_threads,
     )
-    compiled = optimizer.compile(program, trainset=trainset, seed=spec.seed)
+    with only_challenger(program):
+        compiled = optimizer.compile(program, trainset=trainset, seed=spec.seed)
+    if getattr(compiled, "verifier", None) is not None:
+        compiled.verifier._compiled = False
     scores = list(getattr(compiled, "trial_logs", {}) or [])
     return compiled, OptimizerResult("simba", candidates=len(scores) or None)
