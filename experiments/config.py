@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from programs.structure import RubricStructure
 
@@ -100,6 +100,16 @@ class AcceptanceConfig(_Section):
 
 class OptimizerConfig(_Section):
     name: str = "gepa"
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        from optimizers.registry import OPTIMIZERS
+
+        if value not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {value!r}; choose one of: {', '.join(OPTIMIZERS)}")
+        return value
+
     metric: Literal["gap", "validation"] = "gap"
     max_metric_calls: int = Field(default=12, ge=1)
     num_threads: int = Field(default=1, ge=1)
@@ -136,6 +146,21 @@ class RunConfig(_Section):
     optimizer: OptimizerConfig = OptimizerConfig()
     search: SearchConfig = SearchConfig()
     tracking: TrackingConfig = TrackingConfig()
+
+    @model_validator(mode="after")
+    def _thresholds_possible(self) -> RunConfig:
+        from metrics.acceptance import thresholds_for
+
+        a = self.acceptance
+        thresholds_for(
+            a.preset,
+            weak_mean_max=a.weak_mean_max,
+            weak_best_max=a.weak_best_max,
+            strong_mean_min=a.strong_mean_min,
+            strong_mean_max=a.strong_mean_max,
+            gap_min=a.gap_min,
+        )
+        return self
 
     def public_dict(self) -> dict[str, Any]:
         """The config as written to disk and MLflow. It holds env-var names, never key values."""

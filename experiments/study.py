@@ -95,8 +95,9 @@ def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
     if not done:
         return None
     # Ties go to the earlier trial, counting a re-queued trial by the number it was first given.
-    return max(done, key=lambda t: (t.value, t.user_attrs.get("mean_gap") or 0.0,
-                                    -t.user_attrs.get("requeued_from", t.number)))
+    return max(
+        done, key=lambda t: (t.value, t.user_attrs.get("mean_gap") or 0.0, -t.user_attrs.get("requeued_from", t.number))
+    )
 
 
 # --- shared studies: several worker processes or machines run the trials of one study ------------
@@ -112,10 +113,14 @@ def shared_storage(url: str, heartbeat_interval: int = 60, grace_period: int = 1
     """An Optuna storage for workers: RDB with heartbeats (also for SQLite), or a journal file."""
     if url.startswith("journal:"):
         return make_storage(url)
+    import warnings
+
     kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
-    return optuna.storages.RDBStorage(
-        url, heartbeat_interval=heartbeat_interval, grace_period=grace_period, engine_kwargs=kwargs
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats are "experimental"
+        return optuna.storages.RDBStorage(
+            url, heartbeat_interval=heartbeat_interval, grace_period=grace_period, engine_kwargs=kwargs
+        )
 
 
 def create_shared_study(cfg: RunConfig, out: Path, n_trials: int) -> optuna.Study:

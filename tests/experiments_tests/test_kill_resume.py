@@ -20,17 +20,35 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def args(docs: Path, out: Path) -> list[str]:
-    sets = [f"corpus.source={docs}", "corpus.n_train=2", "corpus.n_val=2", "corpus.n_test=2",
-            "loop.max_rounds=2", "loop.n_samples=2", "loop.backoff=0", "loop.sanity_checks=false",
-            "rubric.min_positive=4", "rubric.max_positive=4", "rubric.min_penalties=1", "rubric.max_penalties=2",
-            "optimizer.max_metric_calls=4", "search.n_trials=2", "acceptance.preset=paper", "tracking.enabled=false"]
+    sets = [
+        f"corpus.source={docs}",
+        "corpus.n_train=2",
+        "corpus.n_val=2",
+        "corpus.n_test=2",
+        "loop.max_rounds=2",
+        "loop.n_samples=2",
+        "loop.backoff=0",
+        "loop.sanity_checks=false",
+        "rubric.min_positive=4",
+        "rubric.max_positive=4",
+        "rubric.min_penalties=1",
+        "rubric.max_penalties=2",
+        "optimizer.max_metric_calls=4",
+        "search.n_trials=2",
+        "acceptance.preset=paper",
+        "tracking.enabled=false",
+    ]
     out_args = [sys.executable, "-m", "tests.support.run_compile", "--out", str(out), "--quiet"]
     return out_args + [x for s in sets for x in ("--set", s)]
 
 
 def env(tmp: Path, delay: float) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "AUTODATA_TEST_DELAY": str(delay),
-            "DSPY_CACHEDIR": str(tmp / "cache")}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "AUTODATA_TEST_DELAY": str(delay),
+        "DSPY_CACHEDIR": str(tmp / "cache"),
+    }
 
 
 @pytest.mark.slow
@@ -41,13 +59,19 @@ def test_kill_mid_run_then_resume_matches_an_uninterrupted_run(tmp_path, kill_af
     for i in range(6):
         (docs / f"paper{i}.txt").write_text(f"Paper {i}. We study mechanism {i}.\n")
     reference = tmp_path / "reference"
-    done = subprocess.run(args(docs, reference), env=env(tmp_path / "ref", 0), capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        args(docs, reference), env=env(tmp_path / "ref", 0), capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
     out = tmp_path / "killed"
-    proc = subprocess.Popen(args(docs, out), env=env(tmp_path / "run", 0.05), cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        args(docs, out),
+        env=env(tmp_path / "run", 0.05),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     try:
         while time.time() < deadline and len(read_jsonl(out / "rounds.jsonl")) < kill_after:
@@ -62,8 +86,9 @@ def test_kill_mid_run_then_resume_matches_an_uninterrupted_run(tmp_path, kill_af
     assert kill_after <= len(before)
     json.loads((out / "config.json").read_text())  # whole-file outputs are valid after a kill
 
-    resumed = subprocess.run(args(docs, out), env=env(tmp_path / "run", 0), capture_output=True, text=True,
-                             timeout=300, cwd=tmp_path)
+    resumed = subprocess.run(
+        args(docs, out), env=env(tmp_path / "run", 0), capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     after = read_jsonl(out / "rounds.jsonl")
     keys = [row_key(r) for r in after]
