@@ -1,0 +1,58 @@
+"""Two worker processes share one Optuna study through a journal file (the single-host choice)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from experiments import worker
+from experiments.study import make_storage
+from tests.support.workers import SETTINGS, check_shared_study, env, run_ok, sets, spawn, stop, wait_ok, write_docs
+
+
+def test_two_workers_share_a_journal_study(tmp_path):
+    docs = write_docs(tmp_path / "docs")
+    storage = f"journal:{tmp_path / 'study.log'}"
+    out = tmp_path / "run"
+    common = ["--study", "s", "--storage", storage, "--out", str(out), "--no-cache", "--quiet"]
+    environ = env(tmp_path)
+    config = sets(f"corpus.source={docs}", *SETTINGS, "tracking.enabled=false")
+    run_ok(["--create", *common, "--n-trials", "4", *config], environ, tmp_path / "create.log")
+
+    together = {**environ, "AUTODATA_TEST_DELAY": "0.01", "AUTODATA_TEST_BARRIER": f"{tmp_path / 'barrier'}:2"}
+    workers = [spawn(common, together, tmp_path / f"worker{i}.log") for i in range(2)]
+    try:
+        wait_ok(workers, timeout=300)
+    finally:
+        for proc in workers:
+            stop(proc)
+    check_shared_study(make_storage(storage), "s", out, n_trials=4)
+
+    report = worker.run(worker.parser().parse_args(["--status", "--study", "s", "--storage", storage]))
+    assert report["states"] == {"COMPLETE": 4} and report["budget"] == 4
+    assert (Path(report["best"]["harness_dir"]) / "program.json").exists()  # ready for `generate --harness`
+
+
+def test_claims_are_exclusive_under_a_thread_race(tmp_path):
+    """Eight threads race to claim five queued trials: each is claimed once and no trial is added."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import optuna
+
+    from experiments.study import claim_trial, shared_storage
+
+    storage = shared_storage(f"journal:{tmp_path / 'race.log'}")
+    study = optuna.create_study(study_name="race", storage=storage)
+    for _ in range(5):
+        study.enqueue_trial({})
+
+    def claim_all(_):
+        mine = optuna.load_study(study_name="race", storage=storage)
+        got = []
+        while (trial := claim_trial(mine, budget=5)) is not None:
+            got.append(trial.number)
+        return got
+
+    with ThreadPoolExecutor(8) as pool:
+        claimed = [n for got in pool.map(claim_all, range(8)) for n in got]
+    assert sorted(claimed) == [0, 1, 2, 3, 4]
+    assert len(study.trials) == 5
