@@ -11,7 +11,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export DO_NOT_TRACK := true
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: demo quick test test-fast lint format install models ui clean help
+.PHONY: demo quick test test-fast lint format install models ui ui-check browser clean help
 
 help:
 	@echo "make demo    set up and run the default compile on the embedded models (~15 min on 2 cores)"
@@ -19,6 +19,7 @@ help:
 	@echo "make quick   the ~5 minute smoke compile"
 	@echo "make ui      open the MLflow UI on ./mlflow.db"
 	@echo "make lint    ruff check and format check"
+	@echo "make ui-check RUN=runs/demo   check the MLflow UI of a run in headless Chromium, with screenshots"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,12 @@ format: $(VENV)/.deps
 
 ui: $(VENV)/.deps
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+browser:
+	bash scripts/install_browser.sh
+
+ui-check: $(VENV)/.deps
+	$(BIN)/python scripts/check_mlflow_ui.py $(or $(RUN),runs/demo) --shots runs/ui-shots
 
 clean:
 	rm -rf runs mlruns mlflow.db .pytest_cache

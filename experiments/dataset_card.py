@@ -1,6 +1,6 @@
 """Accepted examples as a `datasets`-loadable folder with a dataset card, plus a flat Parquet file.
 
-The folder `dataset/` holds `data/train.parquet` and a `README.md` whose YAML header declares the
+The folder `dataset/` holds `data/train-<hash>.parquet` and a `README.md` whose YAML header declares the
 split, so `datasets.load_dataset("<out>/dataset")` reads it back. The card records provenance: the
 harness run it came from, the role models, acceptance preset and thresholds, the rubric structure,
 and each source document's licence. Rubrics stay nested lists (Parquet keeps them; CSV would not).
@@ -8,6 +8,8 @@ and each source document's licence. Rubrics stay nested lists (Parquet keeps the
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -53,13 +55,19 @@ def write_dataset(
     (folder / "data").mkdir(parents=True, exist_ok=True)
     features = None if rows else datasets.Features({k: datasets.Value("string") for k in ("doc_id", "question")})
     table = datasets.Dataset.from_list(rows, features=features)
-    table.to_parquet(str(folder / "data" / "train.parquet"))
+    # A content hash in the file name: `datasets` caches local folders by their data-file patterns, so two
+    # runs' folders with the same relative file name would read back each other's cached rows.
+    digest = hashlib.sha1(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    data_file = f"data/train-{digest}.parquet"
+    for old in (folder / "data").glob("train*.parquet"):
+        old.unlink()
+    table.to_parquet(str(folder / data_file))
     table.to_parquet(str(out / "accepted.parquet"))
-    atomic_write_text(folder / "README.md", card(rows, docs, harness, cfg))
+    atomic_write_text(folder / "README.md", card(rows, docs, harness, cfg, data_file))
     return {"path": str(folder), "rows": len(rows)}
 
 
-def card(rows: list[dict[str, Any]], docs: list, harness: dict[str, Any], cfg: RunConfig) -> str:
+def card(rows: list[dict[str, Any]], docs: list, harness: dict[str, Any], cfg: RunConfig, data_file: str) -> str:
     licences = Counter(getattr(d, "licence", "unknown") for d in docs)
     used = Counter(r["source_licence"] for r in rows)
     t = harness["acceptance"]
@@ -69,7 +77,7 @@ def card(rows: list[dict[str, Any]], docs: list, harness: dict[str, Any], cfg: R
         "- config_name: default",
         "  data_files:",
         "  - split: train",
-        "    path: data/train.parquet",
+        f"    path: {data_file}",
         "---",
         "# Synthetic questions made with autodata (Agentic Self-Instruct)",
         "",
