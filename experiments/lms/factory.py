@@ -10,26 +10,34 @@ Anything else is handed to `dspy.LM(model, api_base=..., api_key=..., **options)
 such as `ollama_chat/...` on LiteLLM; neither connects at construction. The key is read from the
 environment variable named by `api_key_env` at build time; it lives only in the LM's kwargs, which
 DSPy leaves out of `dump_state()`, saved programs and history (a pickled LM would still hold it).
+An `openai/` or `llamacpp/` model with `api_base` but no `api_key_env` gets the placeholder key
+"none": DSPy would otherwise send the ambient OPENAI_API_KEY to that server.
 
 Structured output on an OpenAI-compatible server: DSPy sends a JSON schema only to models its
-metadata says support one; for an unknown served name it sends no response_format, and JSONAdapter
-relies on the prompt alone. For a llama.cpp server (`python -m llama_cpp.server`), use the model
-prefix `llamacpp/<alias>` with `api_base`: it routes through a declared provider (llama_server.py)
-that sends llama.cpp's own `{"type": "json_object", "schema": ...}`, so replies are grammar-constrained.
+metadata says support one; for an unknown served name it sends no response_format at all, and
+JSONAdapter relies on the prompt (SmolLM2-135M then fails to parse). A llama.cpp server
+(`python -m llama_cpp.server`, 0.3.36) answers OpenAI's `json_schema` format with HTTP 500, and its own
+`{"type": "json_object", "schema": ...}` crashed the server when a string had maxLength 1200. So for
+a llama.cpp server use the prefix `llamacpp/<alias>` with `api_base`: it routes through a declared
+provider (llama_server.py) that sends the schema as a GBNF `grammar`, and replies always parse.
+`ensure_embedded(models)` assembles and verifies the embedded files up front, so a run fails at start.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import dspy
 
 from experiments.config import ROLES, ConfigError, ModelsConfig, RoleModel
-from experiments.lms.embedded import MODELS
+from experiments.lms.embedded import MODELS, model_path
 
 EMBEDDED_PREFIX = "embedded/"
 LLAMACPP_PREFIX = "llamacpp/"
 ENGINE_OPTIONS = ("default_max_tokens", "max_string_chars", "max_items")
+# Sent as the key to an api_base when no api_key_env is configured (keyless local servers).
+NO_KEY = "none"
 
 
 def _api_key(role: str, spec: RoleModel) -> str | None:
@@ -50,7 +58,7 @@ def _embedded(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
     if spec.api_base or spec.api_key_env:
         raise ConfigError(f"models.{role}: embedded models run in process and take no api_base or api_key_env")
     engine_options = {k: v for k, v in spec.options.items() if k in ENGINE_OPTIONS}
-    lm_options = {k: v for k, v in spec.options.items() if k not in ENGINE_OPTIONS}
+    lm_options = {"num_retries": 0, **{k: v for k, v in spec.options.items() if k not in ENGINE_OPTIONS}}
     engine = LlamaEngine(name, n_ctx=models.n_ctx, n_threads=models.n_threads, **engine_options)
     return dspy.LM(
         f"{EMBEDDED_PREFIX}{name}@{role}",
@@ -65,7 +73,9 @@ def build_lm(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
     """The `dspy.LM` for one role; raises ConfigError (one line) for unknown models or missing keys."""
     if spec.model.startswith(EMBEDDED_PREFIX):
         return _embedded(role, spec, models)
-    kwargs = dict(spec.options)
+    # The loop retries transient errors itself, with backoff, and counts them; DSPy's own silent retries
+    # (3 by default) would hide faults and multiply waits. `options.num_retries` still overrides.
+    kwargs = {"num_retries": 0, **spec.options}
     if spec.model.startswith(LLAMACPP_PREFIX):
         from experiments.lms.llama_server import register
 
@@ -75,12 +85,25 @@ def build_lm(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
     if spec.api_base:
         kwargs["api_base"] = spec.api_base
     key = _api_key(role, spec)
+    if key is None and spec.api_base and spec.model.startswith(("openai/", LLAMACPP_PREFIX)):
+        # Without this DSPy's native client sends an ambient OPENAI_API_KEY to whatever api_base says.
+        key = NO_KEY
     if key is not None:
         kwargs["api_key"] = key
     try:
         return dspy.LM(spec.model, temperature=spec.temperature, max_tokens=spec.max_tokens, **kwargs)
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"models.{role}: {str(exc).splitlines()[0]}") from None
+
+
+def ensure_embedded(models: ModelsConfig) -> dict[str, Path]:
+    """Assemble and verify every embedded model the config uses, so a run fails at start, not mid-way.
+
+    Raises EmbeddedModelError (one line, with the install command) when packages are missing.
+    """
+    specs = [getattr(models, role).model for role in ROLES]
+    names = sorted({m[len(EMBEDDED_PREFIX) :] for m in specs if m.startswith(EMBEDDED_PREFIX)})
+    return {name: model_path(name) for name in names}
 
 
 def build_lms(models: ModelsConfig) -> dict[str, dspy.LM]:

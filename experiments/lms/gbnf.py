@@ -1,9 +1,9 @@
 """JSON Schema → llama.cpp GBNF grammar, for constrained decoding of structured outputs in process.
 
 Why not llama-cpp-python's own converter (0.3.36): it writes `maxLength`/`maxItems` as nested optional
-groups, which llama.cpp's grammar parser refuses beyond a few hundred characters ("number of rules
-... exceeds sane defaults"), after which the process can crash; and its string rule admits raw
-control characters, so a model can put a literal newline inside a string and break `json.loads`.
+groups, which llama.cpp's grammar parser refused at maxLength 1200 ("number of rules ... exceeds sane
+defaults"; 400 still worked), and the process then crashed; and its string rule admits raw control
+characters, so a model can put a literal newline inside a string and break `json.loads`.
 Here bounds use GBNF's `{m,n}` repetition and strings exclude control characters.
 
 Covered: object properties (every listed property is emitted, in schema order), maps via
@@ -20,8 +20,8 @@ import json
 import re
 from typing import Any
 
-# llama.cpp refuses a repetition whose expansion exceeds 2000 rules; stay well below it.
-MAX_REPEAT = 1000
+# `x{0,N}` expands to N rules inside llama.cpp (checked fine up to 60,000); beyond this, bounds are dropped.
+MAX_REPEAT = 4000
 
 _PRIMITIVES: dict[str, tuple[str, tuple[str, ...]]] = {
     "space": ('| " " | "\\n"', ()),
@@ -133,11 +133,15 @@ class _Converter:
         if kind == "array" or (kind is None and ("items" in schema or "prefixItems" in schema)):
             return self.add(name or "array", self.array_body(schema, name))
         if kind == "string":
-            low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
+            low, high = min(int(schema.get("minLength", 0)), MAX_REPEAT), schema.get("maxLength")
+            high = None if high is None or int(high) > MAX_REPEAT else int(high)
             if low == 0 and high is None:
                 return self.use("string")
+            # A named rule: llama.cpp counts the rules a repetition expands into, so `char{0,N}` written
+            # inline inside a repeated group multiplies (and gets refused); a rule reference does not.
             self.use("char")
-            return f'"\\"" {_repeat("char", low, None if high is None else int(high))} "\\"" space'
+            body = f'"\\"" {_repeat("char", low, high)} "\\"" space'
+            return self.add(f"string-{low}-{high if high is not None else 'max'}", body)
         if kind in ("integer", "number", "boolean", "null"):
             return self.use(kind)
         return self.use("value")
@@ -184,6 +188,7 @@ def schema_to_gbnf(schema: dict[str, Any]) -> str:
     """A GBNF grammar whose language is the JSON documents `schema` describes (see module notes)."""
     converter = _Converter(schema)
     root = converter.visit(schema, "root")
-    lines = [f"root ::= {root}"] if root != "root" else []
-    lines += [f"{name} ::= {body}" for name, body in converter.rules.items()]
+    rules = dict(converter.rules)
+    top = rules.pop("root") if root == "root" else root
+    lines = [f"root ::= {top}"] + [f"{name} ::= {body}" for name, body in rules.items()]
     return "\n".join(lines) + "\n"

@@ -4,19 +4,15 @@
 `close`) for `dspy.LM("embedded/<name>@<role>", engine=...)`. It declares response-schema support,
 so DSPy's JSONAdapter sends each signature's JSON schema; the engine rewrites that schema for small
 models (schema.py) and decodes under a GBNF grammar (gbnf.py), so replies always parse. Models load
-lazily, once per (file, n_ctx, n_threads) per process, and are shared by every engine and role using
-that file; each loaded model has a lock, since a llama.cpp context is not thread-safe. llama.cpp keeps
-the evaluated prompt between calls, so consecutive calls that share a prefix only evaluate the rest.
+lazily and are shared per process (llama_models.py): every engine and role using a file uses one
+instance, calls to it are serialised, and llama.cpp reuses the evaluated prompt prefix between calls.
 Engines pickle and deepcopy without the model handle (they reload lazily) and save to JSON through
 `dump_state`/`load_state`. Tool calls, logprobs and reasoning are refused, not silently dropped.
 """
 
 from __future__ import annotations
 
-import os
 import random
-import threading
-from dataclasses import dataclass
 from typing import Any
 
 from dspy.clients.engines.base import validate_request
@@ -25,13 +21,14 @@ from dspy.lm15 import (
     Message,
     Request,
     Response,
-    Usage,
     UnsupportedFeatureError,
+    Usage,
     response_to_events,
 )
 
-from experiments.lms.embedded import model_path, resolve
+from experiments.lms.embedded import resolve
 from experiments.lms.gbnf import schema_to_gbnf
+from experiments.lms.llama_models import compile_grammar, default_threads, shared_model
 from experiments.lms.schema import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_CHARS, rewrite_schema, schema_of
 
 # Completion budget when neither the LM nor the call sets max_tokens (llama.cpp would otherwise
@@ -39,43 +36,6 @@ from experiments.lms.schema import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_CHARS, 
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_N_CTX = 4096
 _SEEDS = random.SystemRandom()
-
-
-@dataclass
-class _Loaded:
-    llama: Any
-    lock: threading.Lock
-
-
-_LOADED: dict[tuple[str, int, int], _Loaded] = {}
-_LOADED_LOCK = threading.Lock()
-
-
-def default_threads() -> int:
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # not Linux
-        return max(os.cpu_count() or 1, 1)
-
-
-def shared_model(name: str, n_ctx: int, n_threads: int) -> _Loaded:
-    """The process-wide loaded instance of embedded model `name` for these settings (loaded on first use)."""
-    path = str(model_path(name))
-    key = (path, n_ctx, n_threads)
-    with _LOADED_LOCK:
-        loaded = _LOADED.get(key)
-        if loaded is None:
-            from llama_cpp import Llama
-
-            llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
-            loaded = _LOADED[key] = _Loaded(llama, threading.Lock())
-        return loaded
-
-
-def unload_all() -> None:
-    """Forget every loaded model (memory is freed once no call is using it)."""
-    with _LOADED_LOCK:
-        _LOADED.clear()
 
 
 def _messages(request: Request) -> list[dict[str, str]]:
@@ -160,7 +120,9 @@ class LlamaEngine:
             if bad
         ]
         if refused:
-            raise UnsupportedFeatureError(f"embedded model {self.model!r} does not support {refused[0]}", feature=refused[0])
+            raise UnsupportedFeatureError(
+                f"embedded model {self.model!r} does not support {refused[0]}", feature=refused[0]
+            )
         kwargs: dict[str, Any] = {
             "max_tokens": config.max_tokens or self.default_max_tokens,
             "seed": config.seed if config.seed is not None else _SEEDS.randrange(2**31),
@@ -171,10 +133,8 @@ class LlamaEngine:
                 kwargs[name] = getattr(config, name)
         schema = schema_of(config.response_format)
         if schema is not None:
-            from llama_cpp import LlamaGrammar
-
             safe = rewrite_schema(schema, max_string_chars=self.max_string_chars, max_items=self.max_items)
-            kwargs["grammar"] = LlamaGrammar.from_string(schema_to_gbnf(safe), verbose=False)
+            kwargs["grammar"] = schema_to_gbnf(safe)
         return kwargs
 
     def complete(self, request: Request) -> Response:
@@ -182,6 +142,8 @@ class LlamaEngine:
         messages, kwargs = _messages(request), self._kwargs(request)
         loaded = shared_model(self.model, self.n_ctx, self.n_threads or default_threads())
         with loaded.lock:
+            if "grammar" in kwargs:
+                kwargs["grammar"] = compile_grammar(loaded.llama, kwargs["grammar"])
             try:
                 out = loaded.llama.create_chat_completion(messages=messages, **kwargs)
             except ValueError as exc:
