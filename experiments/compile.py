@@ -22,7 +22,7 @@ import dspy
 from experiments.build import bind_lms, build_program, configure_dspy, thresholds
 from experiments.cli import add_common, load_config, run_cli
 from experiments.config import RunConfig
-from experiments.harness import export_harness, load_harness
+from experiments.harness import export_harness, load_harness, log_model
 from experiments.outputs import atomic_write_json
 from experiments.progress import Progress
 from experiments.report import comparison_table, summarize
@@ -104,6 +104,7 @@ def compile_run(
         tracker.end(run_id)
 
         export_harness(compiled, cfg, out, {"command": "compile", "candidate": fingerprint(compiled), **best_info})
+        log_model(tracker, compiled)
         summary = {
             "preset": cfg.preset,
             "out": str(out),

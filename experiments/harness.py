@@ -36,6 +36,30 @@ def export_harness(program: AgenticSelfInstruct, cfg: RunConfig, out_dir: Path, 
     atomic_write_json(out_dir / "harness.json", harness_record(program, cfg, source))
 
 
+def unbound_copy(program: AgenticSelfInstruct) -> AgenticSelfInstruct:
+    """A deep copy with every role's LM removed (LM objects hold API keys; they must not be pickled)."""
+    twin = program.deepcopy()
+    for role in ("challenger", "verifier", "weak", "strong", "judge"):
+        for _, predictor in getattr(twin, role).named_predictors():
+            predictor.lm = None
+    return twin
+
+
+def log_model(tracker, program: AgenticSelfInstruct) -> None:
+    """Also log the harness as an MLflow DSPy model (cloudpickle, LMs removed) beside the JSON export.
+
+    The JSON export stays canonical: `load_harness` never unpickles. The MLflow model is for users who
+    serve or compare models through MLflow; loading it executes pickle and is their explicit choice.
+    """
+    import mlflow.dspy
+
+    def log() -> None:
+        with tracker.active(tracker.parent_id):
+            mlflow.dspy.log_model(unbound_copy(program), name="harness", pip_requirements=["dspy==3.4.1"])
+
+    tracker._guard("log model", log)
+
+
 def harness_record(program: AgenticSelfInstruct, cfg: RunConfig, source: dict[str, Any]) -> dict[str, Any]:
     return {
         "format": FORMAT,

@@ -136,6 +136,8 @@ def test_mlflow_parent_and_nested_runs_with_round_curves(run):
     baseline = next(c for c in children if c.info.run_name == "baseline")
     history = client.get_metric_history(baseline.info.run_id, "weak_mean")
     assert [m.step for m in history] == list(range(1, len(history) + 1)) and len(history) >= 4
+    logged = client.search_logged_models([exp])
+    assert any(m.source_run_id == parent.info.run_id and m.name == "harness" for m in logged)
     known = {parent.info.run_id} | {c.info.run_id for c in children}
     for r in client.search_runs([exp]):  # no orphan top-level runs (GEPA logs into the trial's run)
         assert r.info.run_id == parent.info.run_id or r.data.tags.get("mlflow.parentRunId") in known
