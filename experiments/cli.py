@@ -35,6 +35,11 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, help="run directory for all outputs (default: runs/<time>-<preset>)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write DSPy's LM cache")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="estimate calls, tokens and cost (upper bound) from the config and documents; run nothing",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only warnings and the final summary")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
 

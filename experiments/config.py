@@ -34,6 +34,10 @@ class RoleModel(_Section):
     api_key_env: str | None = None
     temperature: float | None = None
     max_tokens: int | None = Field(default=None, gt=0)
+    # Your price in USD per million prompt / completion tokens (self-hosted or negotiated); unset: DSPy's
+    # price table for hosted models, unknown for everything else.
+    usd_per_mtok_in: float | None = Field(default=None, ge=0)
+    usd_per_mtok_out: float | None = Field(default=None, ge=0)
     # Passed through to dspy.LM (e.g. {"num_retries": 5}); must not hold secrets.
     options: dict[str, Any] = Field(default_factory=dict)
 
@@ -127,6 +131,14 @@ class SearchConfig(_Section):
     space: list[str] = Field(default_factory=lambda: ["allow_penalties", "weight_cap", "max_positive"])
 
 
+class BudgetConfig(_Section):
+    """Limits that stop a run cleanly (every output written) once reached; None means no limit."""
+
+    max_usd: float | None = Field(default=None, gt=0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    max_minutes: float | None = Field(default=None, gt=0)
+
+
 class TrackingConfig(_Section):
     enabled: bool = True
     # None: MLFLOW_TRACKING_URI if set, else sqlite:///mlflow.db in the working directory.
@@ -148,6 +160,7 @@ class RunConfig(_Section):
     optimizer: OptimizerConfig = OptimizerConfig()
     search: SearchConfig = SearchConfig()
     tracking: TrackingConfig = TrackingConfig()
+    budget: BudgetConfig = BudgetConfig()
 
     @model_validator(mode="after")
     def _thresholds_possible(self) -> RunConfig:

@@ -23,10 +23,13 @@ def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
     lo, hi = wilson(k, n)
     tokens: dict[str, int] = defaultdict(int)
     calls: dict[str, int] = defaultdict(int)
+    usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in mine:
         for role, u in (r.get("usage") or {}).items():
             tokens[role] += u.get("prompt_tokens", 0) + u.get("completion_tokens", 0)
             calls[role] += u.get("calls", 0)
+            for key, value in u.items():
+                usage[role][key] += value
 
     def avg(key: str) -> float | None:
         values = [r[key] for r in accepted if r.get(key) is not None]
@@ -53,6 +56,7 @@ def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
         # Retried or fatal-to-the-round LM errors, by "role:kind" (kind: transient or parse).
         "lm_errors": dict(errors),
         "tokens_by_role": dict(tokens),
+        "usage_by_role": {role: dict(u) for role, u in usage.items()},
         "calls_by_role": dict(calls),
         "tokens_per_accepted": {role: round(t / k, 1) for role, t in tokens.items()} if k else None,
         "seconds": round(sum(r.get("seconds", 0.0) for r in mine), 1),

@@ -24,6 +24,7 @@ from experiments.resume import Recorded, record_from_row, row_key
 from experiments.rows import round_row
 from experiments.tracking import Tracker
 from metrics.acceptance import Thresholds
+from programs.budget import BUDGET_KEY, BudgetExceeded
 from programs.errors import FatalLMError
 from programs.loop import OBSERVER_KEY
 from programs.parallel import map_parallel
@@ -65,19 +66,20 @@ class RoundSink:
         self._steps: dict[str | None, int] = {}
         self._lock = threading.Lock()
 
-    def record(self, row: dict) -> dict:
-        """Write a row unless the same round is already recorded; returns the row that stands."""
+    def record(self, row: dict) -> tuple[dict, bool]:
+        """Write a row unless the same round is already recorded; returns the row that stands and
+        whether it is new."""
         key = row_key(row)
         with self._lock:
             existing = self.recorded.by_key.get(key)
             if existing is None:
                 self.recorded.by_key[key] = row
         if existing is not None:
-            return existing
+            return existing, False
         self.rounds.append(row)
         if row["accepted"]:
             self.accepted.append(row)
-        return row
+        return row, True
 
     def observer(self, ctx: PhaseContext):
         def observe(record: RoundRecord, program: dspy.Module) -> None:
@@ -91,7 +93,10 @@ class RoundSink:
                 structure=ctx.structure,
                 trial=ctx.trial,
             )
-            row = self.record(row)
+            row, fresh = self.record(row)
+            guard = dspy.settings.get(BUDGET_KEY)
+            if guard is not None and fresh:
+                guard.add(record.usage)  # a round found already recorded was paid for before
             with self._lock:
                 ctx.rows.append(row)
                 step = self._steps[ctx.run_id] = self._steps.get(ctx.run_id, 0) + 1
@@ -136,7 +141,7 @@ def run_phase(
             kwargs = {"prior": [record_from_row(r) for r in prior]} if prior else {}
             pred = program(document=doc.text, doc_id=doc.id, **kwargs)
             return DocOutcome(doc.id, pred.accepted is not None, len(pred.rounds))
-        except FatalLMError:
+        except (FatalLMError, BudgetExceeded):
             raise
         except Exception as exc:  # one document's fault must not end the phase
             log.warning("document %s failed: %s: %s", doc.id, type(exc).__name__, exc)

@@ -27,6 +27,7 @@ from metrics.gap import make_gap_metric
 from metrics.validation import validation_metric
 from optimizers import OptimizerSpec, get
 from optimizers.search_space import suggest
+from programs.budget import BudgetExceeded
 from programs.errors import FatalLMError
 from programs.loop import OBSERVER_KEY
 
@@ -54,7 +55,7 @@ class TrialRunner:
     def __call__(self, trial) -> float:
         try:
             return self._run(trial)
-        except FatalLMError:
+        except (FatalLMError, BudgetExceeded):
             raise
         except Exception as exc:
             log.warning("trial %d failed: %s: %s", trial.number, type(exc).__name__, exc)

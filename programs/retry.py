@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import dspy
 
+from programs.budget import BUDGET_KEY, BudgetExceeded
 from programs.errors import FatalLMError, classify
 from programs.usage import UsageMeter
 
@@ -51,11 +52,14 @@ class RoleCaller:
 
     def call(self, role: str, fn: Callable[[], T]) -> T:
         meter_role = "judge" if role == "judge" else role
+        guard = dspy.settings.get(BUDGET_KEY)
+        if guard is not None:
+            guard.check()  # raises BudgetExceeded, which ends the run, not the round
         for attempt in range(self.retries + 1):
             try:
                 with self.meter.role(meter_role):
                     return fn()
-            except RoundFailure:
+            except (RoundFailure, BudgetExceeded):
                 raise
             except Exception as exc:
                 kind = classify(exc)

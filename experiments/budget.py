@@ -1,0 +1,52 @@
+"""`BudgetGuard`: tokens, dollars and minutes spent so far, checked before every LM call.
+
+The round sink adds each finished round's usage; `check()` raises `BudgetExceeded` once a limit is
+reached, so the run stops before the next call and the caller writes all outputs. Spending is counted
+per finished round, so a run can overshoot by at most the calls of the rounds in flight. A dollar
+limit with roles of unknown price counts only the priced roles, and says so when it stops.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from experiments.config import BudgetConfig
+from experiments.costs import Price, cost
+from programs.budget import BudgetExceeded
+
+
+class BudgetGuard:
+    def __init__(self, cfg: BudgetConfig, prices: dict[str, Price | None]):
+        self.cfg, self.prices = cfg, prices
+        self.started = time.monotonic()
+        self.usage: dict[str, dict[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, usage_by_role: dict[str, dict[str, int]]) -> None:
+        with self._lock:
+            for role, u in usage_by_role.items():
+                mine = self.usage.setdefault(role, {})
+                for key, value in u.items():
+                    mine[key] = mine.get(key, 0) + value
+
+    def tokens(self) -> int:
+        with self._lock:
+            return sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in self.usage.values())
+
+    def usd(self) -> float:
+        with self._lock:
+            spent = cost(self.usage, self.prices)
+        return sum(v for v in spent["by_role"].values() if v is not None)
+
+    def minutes(self) -> float:
+        return (time.monotonic() - self.started) / 60
+
+    def check(self) -> None:
+        c = self.cfg
+        if c.max_minutes is not None and self.minutes() >= c.max_minutes:
+            raise BudgetExceeded(f"time budget reached: {self.minutes():.1f} of {c.max_minutes} minutes")
+        if c.max_tokens is not None and self.tokens() >= c.max_tokens:
+            raise BudgetExceeded(f"token budget reached: {self.tokens():,} of {c.max_tokens:,} tokens")
+        if c.max_usd is not None and self.usd() >= c.max_usd:
+            raise BudgetExceeded(f"dollar budget reached: ${self.usd():.4f} of ${c.max_usd}")

@@ -1,0 +1,115 @@
+"""Cost accounting (price table, user prices, unknown never zero), budgets that stop cleanly, dry runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from experiments import compile as compile_cmd
+from experiments.compile import compile_run
+from experiments.config import build_config
+from experiments.costs import cost, role_price
+from experiments.lms.factory import build_lms
+from experiments.outputs import read_jsonl
+from experiments.progress import Progress
+from tests.experiments_tests.test_secrets import base_sets, role_sets
+from tests.support.fake_openai import FakeOpenAI, world_reply
+from tests.support.world import World
+
+
+def test_prices_from_the_table_from_the_user_and_unknown():
+    cfg = build_config(
+        {},
+        [
+            "models.strong.model=openai/gpt-4o-mini",
+            "models.judge.model=openai/my-served-model",
+            "models.weak.usd_per_mtok_in=0.5",
+            "models.weak.usd_per_mtok_out=1.5",
+        ],
+    )
+    cin, cout = role_price(cfg, "strong")
+    assert cin > 0 and cout > cin  # DSPy's bundled price table knows gpt-4o-mini
+    assert role_price(cfg, "judge") is None and role_price(cfg, "challenger") is None  # served / embedded
+    assert role_price(cfg, "weak") == (0.5e-6, 1.5e-6)
+
+
+def test_unknown_price_is_never_zero():
+    usage = {"weak": {"prompt_tokens": 1_000_000, "completion_tokens": 0}, "judge": {"prompt_tokens": 10}}
+    out = cost(usage, {"weak": (1e-6, 2e-6), "judge": None})
+    assert out["by_role"] == {"weak": 1.0, "judge": None} and out["usd"] is None and out["unknown"] == ["judge"]
+    assert cost({"weak": usage["weak"]}, {"weak": (1e-6, 2e-6)})["usd"] == 1.0
+
+
+@pytest.fixture
+def docs(in_tmp):
+    folder = in_tmp / "docs"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"p{i}.txt").write_text(f"Paper {i} about mechanism {i}.")
+    return folder
+
+
+def priced(role_settings: list[str]) -> list[str]:
+    roles = {item.split(".")[1] for item in role_settings}
+    return role_settings + [f"models.{r}.usd_per_mtok_{d}=2" for r in roles for d in ("in", "out")]
+
+
+def test_cost_in_summary_matches_recorded_tokens(in_tmp, docs, monkeypatch):
+    monkeypatch.setenv("CANARY_KEY", "k")
+    world = World(n_penalty=None, plan={1: {"weak": [1], "strong": [1, 2, 3, 4]}})
+    with FakeOpenAI(world_reply(world)) as server:
+        cfg = build_config({}, base_sets(docs) + priced(role_sets(server.base_url)))
+        summary = compile_run(
+            cfg, in_tmp / "run", lms=build_lms(cfg.models), use_cache=False, progress=Progress(quiet=True)
+        )
+    tokens = sum(
+        sum(u.get(k, 0) for k in ("prompt_tokens", "completion_tokens"))
+        for r in read_jsonl(in_tmp / "run" / "rounds.jsonl")
+        for u in r["usage"].values()
+    )
+    assert tokens > 0
+    assert summary["cost"]["usd"] == pytest.approx(tokens * 2e-6, rel=1e-6)
+
+
+@pytest.mark.parametrize("limit", ["budget.max_tokens=400", "budget.max_usd=0.0008"])
+def test_budget_stops_cleanly_with_outputs_written(in_tmp, docs, monkeypatch, limit, capsys):
+    monkeypatch.setenv("CANARY_KEY", "k")
+    world = World(n_penalty=None, plan={1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1, 2, 3, 4]}})
+    with FakeOpenAI(world_reply(world)) as server:
+        argv = ["--out", str(in_tmp / "run"), "--no-cache", "--set", limit]
+        for item in base_sets(docs) + priced(role_sets(server.base_url)):
+            argv += ["--set", item]
+        code = compile_cmd.main(argv)
+        calls = sum(server.counts.values())
+    summary = json.loads((in_tmp / "run" / "summary.json").read_text())
+    assert code == 0 and "budget reached" in summary["stopped_by"]
+    assert "STOPPED EARLY" in capsys.readouterr().out
+    rows = read_jsonl(in_tmp / "run" / "rounds.jsonl")
+    assert 1 <= len(rows) <= 3 and calls <= 3 * 8  # stopped within a round or two of the limit
+    assert summary["baseline"] is not None and (in_tmp / "run" / "config.json").exists()
+
+
+def test_dry_run_makes_no_calls_and_prints_a_plan(in_tmp, docs, capsys):
+    code = compile_cmd.main(
+        [
+            "--dry-run",
+            "--set",
+            f"corpus.source={docs}",
+            "--set",
+            "corpus.n_train=1",
+            "--set",
+            "corpus.n_val=1",
+            "--set",
+            "corpus.n_test=1",
+            "--set",
+            "search.n_trials=2",
+            "--set",
+            "models.strong.model=openai/gpt-4o-mini",
+            "--out",
+            str(in_tmp / "run"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "Dry run" in out and "strong" in out and "unknown" in out
+    assert not (in_tmp / "run").exists()
