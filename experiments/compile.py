@@ -133,7 +133,8 @@ def _phases(cfg, out, lms, sink, tracker, progress, state) -> None:
 def _summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str, Any]:
     study = state["study"]
     rows = read_jsonl(out / "rounds.jsonl")
-    usage = summarize(rows, sorted({r["doc_id"] for r in rows}))["usage_by_role"] if rows else {}
+    everything = summarize(rows, sorted({r["doc_id"] for r in rows})) if rows else None
+    usage = everything["usage_by_role"] if everything else {}
     return {
         "preset": cfg.preset,
         "out": str(out),
@@ -149,6 +150,10 @@ def _summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str, Any]
         "trials": [_trial_row(tr) for tr in study.trials] if study else [],
         "study": {"name": study.study_name, "storage": _storage_of(cfg, out)} if study else None,
         "usage_by_role": usage,
+        # Totals over every recorded round of every phase (trials' optimize/select rounds included).
+        "all_rounds": {k: everything[k] for k in ("rounds", "failure_mix", "lm_errors", "calls_by_role")}
+        if everything
+        else None,
         "cost": cost(usage, table),
         "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id, "failures": tracker.failures},
         "wall_seconds": round(seconds, 1),

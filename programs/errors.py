@@ -46,7 +46,8 @@ class EmptyReplyError(RuntimeError):
 def classify(exc: BaseException) -> str:
     """Return "parse", "transient" or "permanent" for an exception raised by a role call."""
     if isinstance(exc, AdapterParseError):
-        return "parse"
+        # An empty reply is a provider hiccup, not a malformed answer: retry it.
+        return "parse" if str(getattr(exc, "lm_response", "") or "").strip() else "transient"
     if isinstance(exc, _PERMANENT):
         return "permanent"
     if isinstance(exc, (LMError, EmptyReplyError, TimeoutError, ConnectionError, OSError)):
