@@ -15,6 +15,7 @@ import dspy
 from experiments.config import RunConfig
 from metrics.acceptance import Thresholds, thresholds_for
 from metrics.policy import HarnessPolicy
+from programs.limits import Limit, RoleLimits
 from programs.loop import AgenticSelfInstruct
 from programs.structure import RubricStructure
 
@@ -60,6 +61,18 @@ def bind_lms(program: AgenticSelfInstruct, lms: dict[str, dspy.LM]) -> AgenticSe
     for role in ROLE_MODULES:
         getattr(program, role).set_lm(lms[role])
     return program
+
+
+def role_limits(cfg: RunConfig) -> RoleLimits:
+    """Per-role limits from `models.<role>.{max_concurrent,rpm,tpm}`."""
+    return RoleLimits(
+        {
+            role: Limit(
+                getattr(cfg.models, role).max_concurrent, getattr(cfg.models, role).rpm, getattr(cfg.models, role).tpm
+            )
+            for role in ROLE_MODULES
+        }
+    )
 
 
 def configure_dspy(cfg: RunConfig, cache_dir: Path | None = None, use_cache: bool = True) -> None:

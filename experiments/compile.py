@@ -19,7 +19,7 @@ from typing import Any
 
 import dspy
 
-from experiments.build import bind_lms, build_program, configure_dspy, thresholds
+from experiments.build import bind_lms, build_program, configure_dspy, role_limits, thresholds
 from experiments.cli import add_common, load_config, run_cli
 from experiments.config import RunConfig
 from experiments.harness import export_harness, load_harness, log_model
@@ -33,6 +33,7 @@ from experiments.study import best_trial, open_study, run_study
 from experiments.tracking import Tracker
 from experiments.trials import TrialRunner
 from programs.budget import BUDGET_KEY, BudgetExceeded
+from programs.limits import LIMITS_KEY
 
 
 def compile_run(
@@ -67,7 +68,7 @@ def compile_run(
         tracker.log_params(tracker.parent_id, cfg.flat())
         sink = RoundSink(out, tracker, progress)
         try:
-            with dspy.context(**{BUDGET_KEY: guard}):
+            with dspy.context(**{BUDGET_KEY: guard, LIMITS_KEY: role_limits(cfg)}):
                 _phases(cfg, out, lms, sink, tracker, progress, state)
         except BudgetExceeded as stop:
             state["stopped_by"] = str(stop)

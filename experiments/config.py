@@ -38,6 +38,10 @@ class RoleModel(_Section):
     # price table for hosted models, unknown for everything else.
     usd_per_mtok_in: float | None = Field(default=None, ge=0)
     usd_per_mtok_out: float | None = Field(default=None, ge=0)
+    # Provider limits for this role: calls in flight, requests and tokens per minute (None: no limit).
+    max_concurrent: int | None = Field(default=None, ge=1)
+    rpm: float | None = Field(default=None, gt=0)
+    tpm: float | None = Field(default=None, gt=0)
     # Passed through to dspy.LM (e.g. {"num_retries": 5}); must not hold secrets.
     options: dict[str, Any] = Field(default_factory=dict)
 

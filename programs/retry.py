@@ -18,6 +18,7 @@ import dspy
 
 from programs.budget import BUDGET_KEY, BudgetExceeded
 from programs.errors import FatalLMError, classify
+from programs.limits import LIMITS_KEY
 from programs.usage import UsageMeter
 
 T = TypeVar("T")
@@ -55,10 +56,18 @@ class RoleCaller:
         guard = dspy.settings.get(BUDGET_KEY)
         if guard is not None:
             guard.check()  # raises BudgetExceeded, which ends the run, not the round
+        limits = dspy.settings.get(LIMITS_KEY)
         for attempt in range(self.retries + 1):
             try:
-                with self.meter.role(meter_role):
-                    return fn()
+                if limits is None:
+                    with self.meter.role(meter_role):
+                        return fn()
+                before = self.meter.tokens(meter_role)
+                try:
+                    with limits.slot(meter_role), self.meter.role(meter_role):
+                        return fn()
+                finally:
+                    limits.spent(meter_role, self.meter.tokens(meter_role) - before)
             except (RoundFailure, BudgetExceeded):
                 raise
             except Exception as exc:

@@ -47,6 +47,11 @@ class UsageMeter:
             tally["prompt_tokens"] += prompt
             tally["completion_tokens"] += completion
 
+    def tokens(self, role: str) -> int:
+        with self._lock:
+            tally = self.totals.get(role, {})
+            return tally.get("prompt_tokens", 0) + tally.get("completion_tokens", 0)
+
     def snapshot(self) -> dict[str, dict[str, int]]:
         with self._lock:
             return {role: dict(t) for role, t in self.totals.items()}
