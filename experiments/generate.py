@@ -105,6 +105,15 @@ def push(folder: Path, repo: str) -> None:
 def _main(args: argparse.Namespace) -> int:
     if not args.harness.exists():
         raise ConfigError(f"--harness {args.harness}: no such directory")
+    if args.dry_run:
+        from experiments.corpus import load_corpus
+        from experiments.dryrun import estimate, render
+
+        cfg = load_config(args)
+        cfg = cfg.model_copy(update={"corpus": cfg.corpus.model_copy(update={"source": str(args.docs)})})
+        docs = load_corpus(cfg.corpus).documents
+        print(render(estimate(cfg, {"generate": len(docs)}, [len(d.text) for d in docs])))
+        return 0
     if args.out is None:
         args.out = Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-generate"
     summary = generate_run(args)
