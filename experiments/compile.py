@@ -29,7 +29,7 @@ from experiments.outputs import atomic_write_json, read_jsonl
 from experiments.progress import Progress
 from experiments.report import comparison_table, summarize
 from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
-from experiments.study import best_trial, open_study, run_study
+from experiments.study import best_trial, join_study, open_study, run_study, shared_storage, wait_for_trials
 from experiments.tracking import Tracker
 from experiments.trials import TrialRunner
 from programs.budget import BUDGET_KEY, BudgetExceeded
@@ -100,8 +100,13 @@ def _phases(cfg, out, lms, sink, tracker, progress, state) -> None:
         tracker.end(run_id)
 
     # 2. the study over rubric structure, each trial with its DSPy optimizer
-    study = state["study"] = open_study(cfg, out)
-    run_study(study, TrialRunner(cfg, lms, splits, sink, tracker, out, workers=cfg.workers), cfg.search.n_trials)
+    if cfg.search.external:
+        study = state["study"] = join_study(cfg.search.study_name, shared_storage(cfg.search.storage), cfg.search.seed)
+        progress.note(f"waiting for the workers of study {study.study_name} ({cfg.search.n_trials} trials)")
+        wait_for_trials(study, cfg.search.n_trials, timeout=cfg.search.wait_minutes * 60)
+    else:
+        study = state["study"] = open_study(cfg, out)
+        run_study(study, TrialRunner(cfg, lms, splits, sink, tracker, out, workers=cfg.workers), cfg.search.n_trials)
     best = best_trial(study)
 
     # 3. the best harness on the held-out test documents

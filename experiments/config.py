@@ -131,6 +131,10 @@ class SearchConfig(_Section):
     storage: str | None = None
     study_name: str | None = None
     seed: int = 0
+    # True: the study is run by `python -m experiments.worker` processes (see docs/scaling.md); compile only
+    # waits for `n_trials` finished trials (at most `wait_minutes`) and then runs the final phase.
+    external: bool = False
+    wait_minutes: float = Field(default=24 * 60, gt=0)
     # Parameters of the rubric structure the study searches; the rest stay as configured.
     space: list[str] = Field(default_factory=lambda: ["allow_penalties", "weight_cap", "max_positive"])
 
@@ -165,6 +169,12 @@ class RunConfig(_Section):
     search: SearchConfig = SearchConfig()
     tracking: TrackingConfig = TrackingConfig()
     budget: BudgetConfig = BudgetConfig()
+
+    @model_validator(mode="after")
+    def _external_study_needs_storage(self) -> RunConfig:
+        if self.search.external and not (self.search.storage and self.search.study_name):
+            raise ValueError("search.external needs search.storage and search.study_name (the workers' study)")
+        return self
 
     @model_validator(mode="after")
     def _thresholds_possible(self) -> RunConfig:
