@@ -56,3 +56,49 @@ def test_claims_are_exclusive_under_a_thread_race(tmp_path):
         claimed = [n for got in pool.map(claim_all, range(8)) for n in got]
     assert sorted(claimed) == [0, 1, 2, 3, 4]
     assert len(study.trials) == 5
+
+
+def test_compile_joins_the_workers_study_and_tests_its_best_trial(tmp_path):
+    """Workers run the study; `compile --set search.external=true` waits for it and runs the final phase."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.support.workers import ROOT
+
+    docs = write_docs(tmp_path / "docs")
+    storage = f"journal:{tmp_path / 'study.log'}"
+    out = tmp_path / "run"
+    common = ["--study", "s", "--storage", storage, "--out", str(out), "--no-cache", "--quiet"]
+    environ = env(tmp_path)
+    config = sets(f"corpus.source={docs}", *SETTINGS, "tracking.enabled=false")
+    run_ok(["--create", *common, "--n-trials", "2", *config], environ, tmp_path / "create.log")
+    workers = [spawn(common, environ, tmp_path / "worker.log")]
+    try:
+        wait_ok(workers, timeout=300)
+    finally:
+        for proc in workers:
+            stop(proc)
+    external = sets("search.external=true", f"search.storage={storage}", "search.study_name=s", "search.n_trials=2")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.run_compile",
+            "--out",
+            str(out),
+            "--no-cache",
+            "--quiet",
+            *config,
+            *external,
+        ],
+        env={**environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["compiled"]["trial"] in (0, 1) and summary["compiled"]["test"]["documents"] == 2
+    assert len(summary["trials"]) == 2 and (out / "program.json").exists()
