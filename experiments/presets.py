@@ -15,7 +15,7 @@ from typing import Any
 
 _QUICK_MODELS = {
     "challenger": {"model": "embedded/qwen2.5-coder-0.5b", "temperature": 0.8, "max_tokens": 700},
-    "verifier": {"model": "embedded/qwen2.5-coder-0.5b", "temperature": 0.0, "max_tokens": 160},
+    "verifier": {"model": "embedded/qwen2.5-coder-0.5b", "temperature": 0.0, "max_tokens": 300},
     "weak": {"model": "embedded/smollm2-135m", "max_tokens": 160},
     "strong": {"model": "embedded/qwen2.5-coder-0.5b", "max_tokens": 200},
     "judge": {"model": "embedded/qwen2.5-coder-0.5b", "temperature": 0.0, "max_tokens": 120},
@@ -25,7 +25,7 @@ _QUICK_MODELS = {
 
 _DEFAULT_MODELS = {
     "challenger": {"model": "embedded/qwen2.5-coder-1.5b", "temperature": 0.8, "max_tokens": 900},
-    "verifier": {"model": "embedded/qwen2.5-coder-1.5b", "temperature": 0.0, "max_tokens": 200},
+    "verifier": {"model": "embedded/qwen2.5-coder-1.5b", "temperature": 0.0, "max_tokens": 300},
     "weak": {"model": "embedded/qwen2.5-coder-0.5b", "max_tokens": 300},
     "strong": {"model": "embedded/qwen2.5-coder-1.5b", "max_tokens": 300},
     "judge": {"model": "embedded/qwen2.5-coder-1.5b", "temperature": 0.0, "max_tokens": 160},
