@@ -15,6 +15,7 @@ from experiments.outputs import read_jsonl
 from experiments.progress import Progress
 from experiments.rows import recompute
 from tests.support.scripted import ScriptedEngine
+from tests.support.workers import SETTINGS, write_docs
 from tests.support.world import World
 
 REQUIRED = {
@@ -42,13 +43,6 @@ REQUIRED = {
 }
 
 
-def write_docs(folder, n=6):
-    folder.mkdir()
-    for i in range(n):
-        (folder / f"paper{i}.txt").write_text(f"Paper {i}. We study mechanism {i}. It works because of KW{i}.\n")
-    return folder
-
-
 def scripted_lms(world: World) -> dict[str, dspy.LM]:
     engines = world.engines()
     engines["reflection"] = ScriptedEngine(lambda p: "```\nAsk about the paper's specific mechanism.\n```")
@@ -68,26 +62,7 @@ def run(tmp_path_factory):
 def _compile(in_tmp):
     world = World(n_penalty=None, plan={1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}})
     docs = write_docs(in_tmp / "docs")
-    cfg = build_config(
-        {},
-        [
-            f"corpus.source={docs}",
-            "corpus.n_train=2",
-            "corpus.n_val=2",
-            "corpus.n_test=2",
-            "loop.max_rounds=2",
-            "loop.n_samples=2",
-            "loop.backoff=0",
-            "loop.sanity_checks=false",
-            "rubric.min_positive=4",
-            "rubric.max_positive=4",
-            "rubric.min_penalties=1",
-            "rubric.max_penalties=2",
-            "optimizer.max_metric_calls=4",
-            "search.n_trials=2",
-            "acceptance.preset=paper",
-        ],
-    )
+    cfg = build_config({}, [f"corpus.source={docs}", *SETTINGS, "search.n_trials=2"])
     out = in_tmp / "run"
     summary = compile_run(cfg, out, lms=scripted_lms(world), use_cache=False, progress=Progress(quiet=True))
     return cfg, out, summary

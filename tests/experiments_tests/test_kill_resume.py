@@ -15,29 +15,13 @@ import pytest
 
 from experiments.outputs import read_jsonl
 from experiments.resume import row_key
+from tests.support.workers import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def args(docs: Path, out: Path) -> list[str]:
-    sets = [
-        f"corpus.source={docs}",
-        "corpus.n_train=2",
-        "corpus.n_val=2",
-        "corpus.n_test=2",
-        "loop.max_rounds=2",
-        "loop.n_samples=2",
-        "loop.backoff=0",
-        "loop.sanity_checks=false",
-        "rubric.min_positive=4",
-        "rubric.max_positive=4",
-        "rubric.min_penalties=1",
-        "rubric.max_penalties=2",
-        "optimizer.max_metric_calls=4",
-        "search.n_trials=2",
-        "acceptance.preset=paper",
-        "tracking.enabled=false",
-    ]
+    sets = [f"corpus.source={docs}", *SETTINGS, "search.n_trials=2", "tracking.enabled=false"]
     out_args = [sys.executable, "-m", "tests.support.run_compile", "--out", str(out), "--quiet"]
     return out_args + [x for s in sets for x in ("--set", s)]
 
