@@ -73,6 +73,9 @@ def compile_run(
         except BudgetExceeded as stop:
             state["stopped_by"] = str(stop)
             progress.note(f"stopped: {stop}; every output so far is written")
+        if state.get("program") is not None:
+            # Outside the budget/limits context: MLflow pickles DSPy's settings with the model.
+            log_model(tracker, state["program"])
         summary = _summary(cfg, out, corpus, state, tracker, table, time.monotonic() - started)
         atomic_write_json(out / "summary.json", summary)
         for name in ("config.json", "summary.json", "rounds.jsonl", "accepted.jsonl", "program.json", "harness.json"):
@@ -133,7 +136,7 @@ def _phases(cfg, out, lms, sink, tracker, progress, state) -> None:
         tracker.log_metrics(run_id, {"test_pass_rate": state["compiled"]["test"]["pass_rate"] or 0.0})
         tracker.end(run_id)
     export_harness(compiled, cfg, out, {"command": "compile", "candidate": fingerprint(compiled), **info})
-    log_model(tracker, compiled)
+    state["program"] = compiled
 
 
 def _summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str, Any]:

@@ -165,3 +165,29 @@ def test_exported_harness_generates_a_loadable_dataset_in_a_fresh_process(run, t
     assert {r["phase"] for r in rows} == {"generate"} and all(
         recompute(r) == (r["accepted"], r["reason"]) for r in rows
     )
+
+
+def test_mlflow_outage_only_warns_and_local_files_stay_complete(tmp_path, monkeypatch, caplog):
+    import logging
+
+    monkeypatch.chdir(tmp_path)
+    docs = write_docs(tmp_path / "docs")
+    world = World(n_penalty=None, plan={1: {"weak": [1], "strong": [1, 2, 3, 4]}})
+    cfg = build_config(
+        {},
+        [
+            f"corpus.source={docs}",
+            *SETTINGS,
+            "search.n_trials=1",
+            f"tracking.tracking_uri=sqlite:///{tmp_path / 'a-file' / 'mlflow.db'}",
+        ],
+    )
+    (tmp_path / "a-file").write_text("not a directory")
+    caplog.set_level(logging.WARNING)
+    summary = compile_run(
+        cfg, tmp_path / "run", lms=scripted_lms(world), use_cache=False, progress=Progress(quiet=True)
+    )
+    assert "MLflow is unavailable" in caplog.text and "log model" not in caplog.text
+    assert summary["mlflow"]["parent_run_id"] is None and summary["compiled"]["test"]["documents"] == 2
+    for name in ("program.json", "harness.json", "rounds.jsonl", "summary.json"):
+        assert (tmp_path / "run" / name).exists()
