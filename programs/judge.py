@@ -7,6 +7,7 @@ mode allows 0 / 0.5 / 1. Frozen like the solvers; turning verdicts into a score 
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 import dspy
@@ -21,11 +22,18 @@ class _JudgeBase(dspy.Signature):
 
 
 def judge_signature(rubric: list[Criterion], graded: bool) -> type[dspy.Signature]:
+    return _signature(tuple((c.criterion, c.weight) for c in rubric), graded)
+
+
+@functools.lru_cache(maxsize=256)
+def _signature(items: tuple[tuple[str, int], ...], graded: bool) -> type[dspy.Signature]:
+    # Cached per rubric: building a signature class costs ~2 ms of CPU, and a round judges the same
+    # rubric 2 + 2N times (bench/reports/overhead.md).
     kind = Literal[0, 0.5, 1] if graded else bool
     sig = _JudgeBase.with_instructions(JUDGE_INSTRUCTIONS + (GRADED_NOTE if graded else ""))
-    for i, item in enumerate(rubric, 1):
-        label = f"penalty {item.weight}" if item.is_penalty else f"+{item.weight}"
-        sig = sig.append(f"c{i}", dspy.OutputField(desc=f"[{label}] {item.criterion}"), type_=kind)
+    for i, (criterion, weight) in enumerate(items, 1):
+        label = f"penalty {weight}" if weight < 0 else f"+{weight}"
+        sig = sig.append(f"c{i}", dspy.OutputField(desc=f"[{label}] {criterion}"), type_=kind)
     return sig
 
 
