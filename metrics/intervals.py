@@ -1,0 +1,101 @@
+"""Interval estimates for the comparison table: seeded percentile bootstrap, paired differences.
+
+- `estimate(values)`: the mean with a 95% percentile-bootstrap interval (a fixed seed, so a table is
+  reproducible from its rows).
+- `paired_difference(a, b)`: per-document values of two methods on the SAME documents; the mean of
+  `a[d] - b[d]` over the documents both have, with a bootstrap interval that resamples documents.
+Percentiles interpolate linearly between order statistics (numpy's default "linear" rule). With fewer
+than two values there is nothing to resample: the interval collapses to the value (or is None for
+none). Pure functions, no I/O; the Wilson interval for rates lives in `metrics.stats`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+DEFAULT_BOOT = 2000
+DEFAULT_SEED = 0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A statistic over `n` values with its interval; `mean` is None when there are no values."""
+
+    n: int
+    mean: float | None
+    lo: float | None
+    hi: float | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def fmt(self, digits: int = 2) -> str:
+        """`0.46 [0.38, 0.53] (n=12)`, or `-` with no values."""
+        if self.mean is None:
+            return "-"
+        f = f"{{:.{digits}f}}"
+        interval = f" [{f.format(self.lo)}, {f.format(self.hi)}]" if self.n > 1 else ""
+        return f"{f.format(self.mean)}{interval} (n={self.n})"
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """The q-quantile (0 <= q <= 1) of already sorted values, linear interpolation between ranks."""
+    if not sorted_values:
+        raise ValueError("percentile of no values")
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile {q} outside [0, 1]")
+    pos = q * (len(sorted_values) - 1)
+    lo, hi = math.floor(pos), math.ceil(pos)
+    frac = pos - lo
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values)
+
+
+def bootstrap_ci(
+    values: Sequence[float],
+    stat: Callable[[Sequence[float]], float] = _mean,
+    *,
+    n_boot: int = DEFAULT_BOOT,
+    level: float = 0.95,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of `stat` over `values`; None for no values.
+
+    Each of `n_boot` resamples draws len(values) values with replacement from a `random.Random(seed)`.
+    """
+    values = list(values)
+    if not values:
+        return None
+    if len(values) == 1 or n_boot < 1:
+        point = stat(values)
+        return (point, point)
+    rng = random.Random(seed)
+    stats = sorted(stat(rng.choices(values, k=len(values))) for _ in range(n_boot))
+    tail = (1.0 - level) / 2.0
+    return (round(percentile(stats, tail), 6), round(percentile(stats, 1.0 - tail), 6))
+
+
+def estimate(values: Sequence[float], *, n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED) -> Estimate:
+    values = [float(v) for v in values]
+    if not values:
+        return Estimate(0, None, None, None)
+    lo, hi = bootstrap_ci(values, n_boot=n_boot, seed=seed)
+    return Estimate(len(values), round(_mean(values), 6), lo, hi)
+
+
+def paired_values(a: Mapping[str, float], b: Mapping[str, float]) -> list[float]:
+    """`a[d] - b[d]` for every document d present in both, in sorted document order."""
+    return [float(a[d]) - float(b[d]) for d in sorted(set(a) & set(b))]
+
+
+def paired_difference(
+    a: Mapping[str, float], b: Mapping[str, float], *, n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED
+) -> Estimate:
+    """Mean of the per-document differences a - b with a bootstrap interval over documents."""
+    return estimate(paired_values(a, b), n_boot=n_boot, seed=seed)
