@@ -102,7 +102,7 @@ class RoundRecord(BaseModel):
     accepted: bool = False
     reason: Literal[REASONS] = "invalid"  # type: ignore[valid-type]
     detail: str = ""
-    usage: dict[str, dict[str, int]] = Field(default_factory=dict)
+    usage: dict[str, dict[str, float]] = Field(default_factory=dict)  # calls, tokens, seconds per role
     errors: list[str] = Field(default_factory=list)
     seconds: float = 0.0
 

@@ -1,13 +1,14 @@
 """Per-role accounting of LM calls and tokens, independent of how providers name their models.
 
 `UsageMeter.role(name)` is a context manager around one role call: it opens a DSPy usage tracker,
-then adds the call and its prompt/completion tokens to that role's tally. Cache hits count as calls
+then adds the call, its prompt/completion tokens and its wall seconds to that role's tally. Cache hits count as calls
 with no tokens (DSPy reports no usage for them). Thread-safe; merges across rounds and phases.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,13 +33,14 @@ class UsageMeter:
 
     @contextmanager
     def role(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
         with dspy.track_usage() as tracker:
             try:
                 yield
             finally:
-                self._add(name, tracker.get_total_tokens())
+                self._add(name, tracker.get_total_tokens(), time.monotonic() - started)
 
-    def _add(self, role: str, by_model: dict[str, dict]) -> None:
+    def _add(self, role: str, by_model: dict[str, dict], seconds: float = 0.0) -> None:
         prompt = sum(_tokens(u, _PROMPT_KEYS) for u in by_model.values())
         completion = sum(_tokens(u, _COMPLETION_KEYS) for u in by_model.values())
         with self._lock:
@@ -46,6 +48,7 @@ class UsageMeter:
             tally["calls"] += 1
             tally["prompt_tokens"] += prompt
             tally["completion_tokens"] += completion
+            tally["seconds"] = round(tally.get("seconds", 0) + seconds, 3)
 
     def tokens(self, role: str) -> int:
         with self._lock:
