@@ -1,7 +1,8 @@
 """Named presets: small dicts laid over the RunConfig defaults (see `experiments.config`).
 
-- quick:   a smoke run of every phase on the embedded models in about five minutes on two CPU cores:
-           tiny documents, one sample per solver, two rounds, a two-trial study (penalties vs none).
+- quick:   a smoke run of every phase on the embedded models in about five minutes on two quiet CPU
+           cores: 1,500-character documents, one sample per solver, one round per document (so no
+           feedback loop), a two-trial study (penalties vs none) with a two-call GEPA budget.
 - default: what `make demo` runs (about fifteen minutes there): Qwen2.5-Coder 1.5B for the challenger,
            verifier, strong solver, judge and reflection, 0.5B as the weak solver.
 - paper:   the paper's settings (3 samples, baseline rubric rules, deployed criterion, 15 rounds);
@@ -38,7 +39,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "models": _QUICK_MODELS,
         "corpus": {"n_train": 1, "n_val": 1, "n_test": 1, "max_chars": 1500},
         "rubric": {"min_positive": 3, "max_positive": 4, "min_penalties": 1, "max_penalties": 2},
-        "loop": {"max_rounds": 2, "n_samples": 1, "sanity_checks": False},
+        "loop": {"max_rounds": 1, "n_samples": 1, "sanity_checks": False},
         "optimizer": {"name": "gepa", "max_metric_calls": 2},
         "search": {"n_trials": 2, "space": ["allow_penalties", "weight_cap"]},
     },
