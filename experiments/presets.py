@@ -3,8 +3,10 @@
 - quick:   a smoke run of every phase on the embedded models in about five minutes on two quiet CPU
            cores: 1,500-character documents, one sample per solver, one round per document (so no
            feedback loop), a two-trial study (penalties vs none) with a two-call GEPA budget.
-- default: what `make demo` runs (about fifteen minutes there): Qwen2.5-Coder 1.5B for the challenger,
-           verifier, strong solver, judge and reflection, 0.5B as the weak solver.
+- default: what `make demo` runs: Qwen2.5-Coder 1.5B for the challenger, verifier, strong solver, judge
+           and reflection, 0.5B as the weak solver; 1 train / 1 validation / 2 test papers, two rounds
+           with feedback, one sample per solver, a two-trial study. Sized from measured per-call times
+           (a full round is about two minutes on two quiet cores) to take roughly fifteen to twenty minutes.
 - paper:   the paper's settings (3 samples, baseline rubric rules, deployed criterion, 15 rounds);
            meant for real hosted or served models set per role with --set models.<role>.model=...
 Results on the embedded models exercise the whole system; they say little about data quality.
@@ -45,10 +47,10 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "default": {
         "models": _DEFAULT_MODELS,
-        "corpus": {"n_train": 2, "n_val": 2, "n_test": 2, "max_chars": 2500},
+        "corpus": {"n_train": 1, "n_val": 1, "n_test": 2, "max_chars": 2500},
         "rubric": {"min_positive": 3, "max_positive": 5, "min_penalties": 1, "max_penalties": 2},
-        "loop": {"max_rounds": 2, "n_samples": 2, "sanity_checks": True},
-        "optimizer": {"name": "gepa", "max_metric_calls": 3},
+        "loop": {"max_rounds": 2, "n_samples": 1, "sanity_checks": True},
+        "optimizer": {"name": "gepa", "max_metric_calls": 2},
         "search": {"n_trials": 2, "space": ["allow_penalties", "weight_cap"]},
     },
     "paper": {
