@@ -28,17 +28,29 @@ def record_from_row(row: dict[str, Any]) -> RoundRecord:
     candidate = None
     if row.get("question") is not None:
         candidate = Candidate(
-            question_type=row.get("question_type") or "", skill_tags=row.get("skill_tags") or [],
-            context=row.get("context") or "", question=row["question"],
-            reference_answer=row.get("reference_answer") or "", rubric=row["rubric"],
+            question_type=row.get("question_type") or "",
+            skill_tags=row.get("skill_tags") or [],
+            context=row.get("context") or "",
+            question=row["question"],
+            reference_answer=row.get("reference_answer") or "",
+            rubric=row["rubric"],
         )
     return RoundRecord(
-        doc_id=row["doc_id"], round=row["round"], candidate=candidate,
+        doc_id=row["doc_id"],
+        round=row["round"],
+        candidate=candidate,
         verifier=VerifierReport(**row["verifier"]) if row.get("verifier") else None,
-        weak=[Attempt(**a) for a in row["weak"]], strong=[Attempt(**a) for a in row["strong"]],
-        weak_mean=row["weak_mean"], strong_mean=row["strong_mean"], gap=row["gap"],
-        accepted=row["accepted"], reason=row["reason"], detail=row.get("detail", ""),
-        usage=row.get("usage") or {}, errors=row.get("errors") or [], seconds=row.get("seconds", 0.0),
+        weak=[Attempt(**a) for a in row["weak"]],
+        strong=[Attempt(**a) for a in row["strong"]],
+        weak_mean=row["weak_mean"],
+        strong_mean=row["strong_mean"],
+        gap=row["gap"],
+        accepted=row["accepted"],
+        reason=row["reason"],
+        detail=row.get("detail", ""),
+        usage=row.get("usage") or {},
+        errors=row.get("errors") or [],
+        seconds=row.get("seconds", 0.0),
     )
 
 

@@ -4,7 +4,8 @@ The fake server (tests/support/fake_openai.py) answers the five loop roles with 
 429/500/503, timeouts, garbage bodies, empty content and valid replies. Role LMs are built by the real
 factory (`openai/<role>` + api_base + api_key_env, a 0.3 s client timeout, DSPy's own retries off), so
 every fault reaches the loop's RoleCaller once. The test matches the server's per-role fault counts
-against the error entries of the recorded rounds, and summary.json against its phases' rows.
+against the error entries of the recorded rounds, and summary.json (per phase and `all_rounds`)
+against the rows.
 Reflection (GEPA's proposer) is kept fault-free: its calls do not go through the loop.
 """
 

@@ -1,9 +1,9 @@
 """Fault policy against the fake OpenAI-compatible server: fatal errors, empty replies, DSPy's own retries.
 
 A wrong key (HTTP 401) must stop a compile at its first call with one line naming the role and model,
-without the key. Empty replies should be retried as transient, and the factory should leave retrying
-to the loop (DSPy's `num_retries` would repeat 429/5xx/timeouts invisibly); those two are expected
-failures until the code under test changes (see their reasons).
+without the key. A 503 and an empty reply are each retried once by the loop and listed as transient.
+The factory leaves retrying to the loop: DSPy's own `num_retries` (3 by default) would repeat
+429/5xx/timeouts invisibly, with 1 + 2 + 4 s of sleeps.
 """
 
 from __future__ import annotations
