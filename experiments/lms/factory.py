@@ -31,7 +31,10 @@ from pathlib import Path
 import dspy
 
 from experiments.config import ROLES, ConfigError, ModelsConfig, RoleModel
+from experiments.lms import dspy_fixes
 from experiments.lms.embedded import MODELS, model_path
+
+dspy_fixes.apply()
 
 EMBEDDED_PREFIX = "embedded/"
 LLAMACPP_PREFIX = "llamacpp/"
