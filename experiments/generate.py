@@ -93,6 +93,11 @@ def _explicit(args: argparse.Namespace) -> dict:
 def push(folder: Path, repo: str) -> None:
     import datasets
 
+    from experiments.corpus.hub import hub_endpoint, probe_hub
+
+    problem = probe_hub(hub_endpoint())  # fail in seconds offline, not after minutes of retries
+    if problem:
+        raise ConfigError(f"push_to_hub {repo} failed: the hub at {hub_endpoint()} is unreachable ({problem})")
     try:
         datasets.load_dataset(str(folder), split="train").push_to_hub(repo)
     except Exception as exc:

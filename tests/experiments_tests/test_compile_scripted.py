@@ -62,7 +62,7 @@ def run(tmp_path_factory):
 def _compile(in_tmp):
     world = World(n_penalty=None, plan={1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}})
     docs = write_docs(in_tmp / "docs")
-    cfg = build_config({}, [f"corpus.source={docs}", *SETTINGS, "search.n_trials=2"])
+    cfg = build_config({}, [f"corpus.source={docs}", *SETTINGS, "search.n_trials=3"])
     out = in_tmp / "run"
     summary = compile_run(cfg, out, lms=scripted_lms(world), use_cache=False, progress=Progress(quiet=True))
     return cfg, out, summary
@@ -90,8 +90,9 @@ def test_outputs_and_rows(run):
 def test_study_has_a_trial_with_and_without_penalties(run):
     cfg, out, summary = run
     study = optuna.load_study(study_name=summary["study"]["name"], storage=summary["study"]["storage"])
-    assert len(study.trials) == 2
+    assert len(study.trials) == 3 and all(t.state.name == "COMPLETE" for t in study.trials)
     assert {t.params["allow_penalties"] for t in study.trials} == {True, False}
+    assert all("weight_cap" in t.params for t in study.trials)
     for t in study.trials:
         json.dumps(t.user_attrs)  # JSON-only attributes
         assert (Path(t.user_attrs["harness_dir"]) / "program.json").exists()
@@ -107,7 +108,9 @@ def test_mlflow_parent_and_nested_runs_with_round_curves(run):
     exp = parent.info.experiment_id
     children = client.search_runs([exp], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
     names = sorted(c.info.run_name for c in children)
-    assert names == ["baseline", "final", "trial-0", "trial-1"]
+    assert names == ["baseline", "final", "trial-0", "trial-1", "trial-2"]
+    trial = next(c for c in children if c.info.run_name == "trial-2")
+    assert "structure.allow_penalties" in trial.data.params and "optimizer" in trial.data.params
     baseline = next(c for c in children if c.info.run_name == "baseline")
     history = client.get_metric_history(baseline.info.run_id, "weak_mean")
     assert [m.step for m in history] == list(range(1, len(history) + 1)) and len(history) >= 4
@@ -191,3 +194,17 @@ def test_mlflow_outage_only_warns_and_local_files_stay_complete(tmp_path, monkey
     assert summary["mlflow"]["parent_run_id"] is None and summary["compiled"]["test"]["documents"] == 2
     for name in ("program.json", "harness.json", "rounds.jsonl", "summary.json"):
         assert (tmp_path / "run" / name).exists()
+
+
+def test_push_to_hub_offline_fails_with_one_line(tmp_path, monkeypatch):
+    import datasets
+
+    from experiments.config import ConfigError
+    from experiments.generate import push
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there: like being offline
+    folder = tmp_path / "ds"
+    datasets.Dataset.from_list([{"question": "q"}]).to_parquet(str(folder / "data" / "train-x.parquet"))
+    with pytest.raises(ConfigError, match="push_to_hub org/name failed") as err:
+        push(folder, "org/name")
+    assert "\n" not in str(err.value)
