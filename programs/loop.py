@@ -17,7 +17,6 @@ import time
 import dspy
 
 from programs.challenger import Challenger
-from programs.errors import classify
 from programs.feedback import render_feedback
 from programs.judge import Judge
 from programs.parallel import map_parallel
@@ -171,4 +170,4 @@ def _quality_detail(report: VerifierReport) -> str:
     return f"{prefix}: {report.feedback}" if report.feedback else prefix
 
 
-__all__ = ["OBSERVER_KEY", "AgenticSelfInstruct", "classify"]
+__all__ = ["OBSERVER_KEY", "OFFTOPIC_ANSWER", "AgenticSelfInstruct"]
