@@ -19,15 +19,16 @@ from typing import Any
 
 import dspy
 
+from experiments.budget import BudgetGuard
 from experiments.build import bind_lms, build_program, configure_dspy, role_limits, thresholds
 from experiments.cli import add_common, load_config, run_cli
+from experiments.compile_summary import build_summary, headline, print_summary
 from experiments.config import RunConfig
+from experiments.costs import prices
 from experiments.harness import export_harness, load_harness, log_model
-from experiments.budget import BudgetGuard
-from experiments.costs import cost, prices
-from experiments.outputs import atomic_write_json, read_jsonl
+from experiments.outputs import atomic_write_json
 from experiments.progress import Progress
-from experiments.report import comparison_table, summarize
+from experiments.report import summarize
 from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
 from experiments.study import best_trial, join_study, open_study, run_study, shared_storage, wait_for_trials
 from experiments.tracking import Tracker
@@ -76,11 +77,11 @@ def compile_run(
         if state.get("program") is not None:
             # Outside the budget/limits context: MLflow pickles DSPy's settings with the model.
             log_model(tracker, state["program"])
-        summary = _summary(cfg, out, corpus, state, tracker, table, time.monotonic() - started)
+        summary = build_summary(cfg, out, corpus, state, tracker, table, time.monotonic() - started)
         atomic_write_json(out / "summary.json", summary)
         for name in ("config.json", "summary.json", "rounds.jsonl", "accepted.jsonl", "program.json", "harness.json"):
             tracker.log_artifact(tracker.parent_id, out / name, "run")
-        tracker.log_metrics(tracker.parent_id, _headline(summary))
+        tracker.log_metrics(tracker.parent_id, headline(summary))
     return summary
 
 
@@ -137,102 +138,6 @@ def _phases(cfg, out, lms, sink, tracker, progress, state) -> None:
         tracker.end(run_id)
     export_harness(compiled, cfg, out, {"command": "compile", "candidate": fingerprint(compiled), **info})
     state["program"] = compiled
-
-
-def _summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str, Any]:
-    study = state["study"]
-    rows = read_jsonl(out / "rounds.jsonl")
-    everything = summarize(rows, sorted({r["doc_id"] for r in rows})) if rows else None
-    usage = everything["usage_by_role"] if everything else {}
-    return {
-        "preset": cfg.preset,
-        "out": str(out),
-        "stopped_by": state.get("stopped_by"),
-        "corpus": {
-            "summary": corpus.summary(),
-            "licences": corpus.licences(),
-            "splits": {k: [d.id for d in v] for k, v in state["splits"].items()},
-        },
-        "acceptance": {"preset": cfg.acceptance.preset, "thresholds": thresholds(cfg).to_dict()},
-        "baseline": state["baseline"],
-        "compiled": state["compiled"],
-        "trials": [_trial_row(tr) for tr in study.trials] if study else [],
-        "study": {"name": study.study_name, "storage": _storage_of(cfg, out)} if study else None,
-        "usage_by_role": usage,
-        # Totals over every recorded round of every phase (trials' optimize/select rounds included).
-        "all_rounds": {k: everything[k] for k in ("rounds", "failure_mix", "lm_errors", "calls_by_role")}
-        if everything
-        else None,
-        "cost": cost(usage, table),
-        "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id, "failures": tracker.failures},
-        "wall_seconds": round(seconds, 1),
-    }
-
-
-def _headline(summary: dict[str, Any]) -> dict[str, float]:
-    metrics = {
-        "tokens_total": float(
-            sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in summary["usage_by_role"].values())
-        )
-    }
-    if summary["cost"]["usd"] is not None:
-        metrics["usd_total"] = summary["cost"]["usd"]
-    if summary["baseline"]:
-        metrics["baseline_test_pass_rate"] = summary["baseline"]["test"]["pass_rate"] or 0.0
-    if summary["compiled"]:
-        metrics["compiled_test_pass_rate"] = summary["compiled"]["test"]["pass_rate"] or 0.0
-    return metrics
-
-
-def _trial_row(trial) -> dict[str, Any]:
-    return {
-        "number": trial.number,
-        "state": trial.state.name,
-        "value": trial.value,
-        "params": trial.params,
-        "mean_gap": trial.user_attrs.get("mean_gap"),
-        "candidate": trial.user_attrs.get("candidate"),
-    }
-
-
-def _storage_of(cfg: RunConfig, out: Path) -> str:
-    from experiments.study import storage_url
-
-    return storage_url(cfg, out)
-
-
-def print_summary(summary: dict[str, Any], stream=None) -> None:
-    stream = stream or sys.stdout
-    columns = {}
-    if summary["baseline"]:
-        columns["baseline (test)"] = summary["baseline"]["test"]
-    if summary["compiled"]:
-        columns["compiled (test)"] = summary["compiled"]["test"]
-    if columns:
-        print("\n" + comparison_table(columns), file=stream)
-    trials = ", ".join(
-        f"#{t['number']} {t['state'].lower()} {t['value'] if t['value'] is not None else '-'}"
-        for t in summary["trials"]
-    )
-    print(f"\ntrials (val pass rate): {trials or '-'}", file=stream)
-    if summary["compiled"]:
-        print(
-            f"best trial: {summary['compiled'].get('trial')}  params: {summary['compiled'].get('params')}", file=stream
-        )
-    c = summary["cost"]
-    usd = f"${c['usd']:.4f}" if c["usd"] is not None else f"unknown (no price for: {', '.join(c['unknown'])})"
-    tokens = sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in summary["usage_by_role"].values())
-    print(f"tokens: {tokens:,}  cost: {usd}  wall time: {summary['wall_seconds']:.0f}s", file=stream)
-    if summary.get("stopped_by"):
-        print(f"STOPPED EARLY: {summary['stopped_by']}", file=stream)
-    print(f"outputs: {summary['out']}  (program.json, harness.json, rounds.jsonl, summary.json)", file=stream)
-    print(f"MLflow: {summary['mlflow']['tracking_uri']}  run {summary['mlflow']['parent_run_id']}", file=stream)
-    if summary["preset"] in ("quick", "default"):
-        print(
-            "Note: small local models with a lenient judge; these numbers exercise the system, they do not "
-            "measure data quality.",
-            file=stream,
-        )
 
 
 def _main(args: argparse.Namespace) -> int:
