@@ -30,7 +30,8 @@ from experiments.outputs import atomic_write_json
 from experiments.progress import Progress
 from experiments.report import summarize
 from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
-from experiments.study import best_trial, join_study, open_study, run_study, shared_storage, wait_for_trials
+from experiments.shared_study import join_study, shared_storage, wait_for_trials
+from experiments.study import best_trial, open_study, run_study
 from experiments.tracking import Tracker
 from experiments.trials import TrialRunner
 from programs.budget import BUDGET_KEY, BudgetExceeded

@@ -92,11 +92,10 @@ def render(plan: dict[str, Any]) -> str:
         usd = plan["cost"]["by_role"].get(role)
         lines.append(
             f"{role:<12}{u['calls']:>8,}{u['prompt_tokens']:>14,}{u['completion_tokens']:>16,}"
-            f"{('%.4f' % usd) if usd is not None else 'unknown':>12}"
+            f"{f'{usd:.4f}' if usd is not None else 'unknown':>12}"
         )
     total = plan["cost"]["usd"]
     lines.append("")
-    lines.append(
-        f"total USD: {'%.4f' % total if total is not None else 'unknown (no price for: ' + ', '.join(plan['cost']['unknown']) + ')'}"
-    )
+    missing = ", ".join(plan["cost"]["unknown"])
+    lines.append(f"total USD: {f'{total:.4f}' if total is not None else f'unknown (no price for: {missing})'}")
     return "\n".join(lines)

@@ -38,7 +38,7 @@ def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
     errors: Counter = Counter()
     for r in mine:
         for entry in r.get("errors") or []:
-            role, kind = (entry.split(": ", 2) + ["", ""])[:2]
+            role, kind = [*entry.split(": ", 2), "", ""][:2]
             errors[f"{role}:{kind}"] += 1
     rounds_to_accept = [r["round"] for r in accepted]
     return {

@@ -27,7 +27,7 @@ import optuna
 from experiments.cli import add_common, run_cli
 from experiments.config import ConfigError
 from experiments.outputs import JsonlLog, atomic_write_json, read_jsonl
-from experiments.study import join_study, run_queued, shared_storage
+from experiments.shared_study import join_study, run_queued, shared_storage
 from experiments.trials import TrialFailed
 from experiments.worker import worker_id
 

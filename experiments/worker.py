@@ -32,14 +32,8 @@ from experiments.cli import _merge_file, add_common, load_config, run_cli
 from experiments.config import ConfigError, RunConfig, build_config
 from experiments.outputs import atomic_write_json
 from experiments.progress import Progress
-from experiments.study import (
-    best_trial,
-    create_shared_study,
-    finished_count,
-    join_study,
-    run_queued,
-    shared_storage,
-)
+from experiments.shared_study import create_shared_study, finished_count, join_study, run_queued, shared_storage
+from experiments.study import best_trial
 from experiments.tracking import Tracker
 
 log = logging.getLogger("autodata.worker")

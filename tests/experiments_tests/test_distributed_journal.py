@@ -38,7 +38,7 @@ def test_claims_are_exclusive_under_a_thread_race(tmp_path):
 
     import optuna
 
-    from experiments.study import claim_trial, shared_storage
+    from experiments.shared_study import claim_trial, shared_storage
 
     storage = shared_storage(f"journal:{tmp_path / 'race.log'}")
     study = optuna.create_study(study_name="race", storage=storage)

@@ -21,16 +21,32 @@ KEY = "sk-AUTODATA-CANARY-7f3a9c1e5b"
 def role_sets(url: str) -> list[str]:
     sets = []
     for role in ROLES:
-        sets += [f"models.{role}.model=openai/{role}", f"models.{role}.api_base={url}",
-                 f"models.{role}.api_key_env=CANARY_KEY", f"models.{role}.options.num_retries=0"]
+        sets += [
+            f"models.{role}.model=openai/{role}",
+            f"models.{role}.api_base={url}",
+            f"models.{role}.api_key_env=CANARY_KEY",
+            f"models.{role}.options.num_retries=0",
+        ]
     return sets
 
 
 def base_sets(docs) -> list[str]:
-    return [f"corpus.source={docs}", "corpus.n_train=1", "corpus.n_val=1", "corpus.n_test=1",
-            "loop.max_rounds=2", "loop.n_samples=1", "loop.backoff=0", "loop.sanity_checks=false",
-            "rubric.min_positive=4", "rubric.max_positive=4", "rubric.min_penalties=1", "rubric.max_penalties=2",
-            "optimizer.max_metric_calls=2", "search.n_trials=1"]
+    return [
+        f"corpus.source={docs}",
+        "corpus.n_train=1",
+        "corpus.n_val=1",
+        "corpus.n_test=1",
+        "loop.max_rounds=2",
+        "loop.n_samples=1",
+        "loop.backoff=0",
+        "loop.sanity_checks=false",
+        "rubric.min_positive=4",
+        "rubric.max_positive=4",
+        "rubric.min_penalties=1",
+        "rubric.max_penalties=2",
+        "optimizer.max_metric_calls=2",
+        "search.n_trials=1",
+    ]
 
 
 def grep_tree(root, needle: str) -> list[str]:
