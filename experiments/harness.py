@@ -46,16 +46,14 @@ def unbound_copy(program: AgenticSelfInstruct) -> AgenticSelfInstruct:
 
 
 def log_model(tracker, program: AgenticSelfInstruct) -> None:
-    """Also log the harness as an MLflow DSPy model (cloudpickle, LMs removed) beside the JSON export.
-
-    The JSON export stays canonical: `load_harness` never unpickles. The MLflow model is for users who
-    serve or compare models through MLflow; loading it executes pickle and is their explicit choice.
-    """
+    """Also log the harness as an MLflow DSPy model (DSPy's own save format, LMs removed) beside the
+    JSON export. The JSON export stays canonical: `load_harness` never unpickles anything."""
     import mlflow.dspy
 
     def log() -> None:
         with tracker.active(tracker.parent_id):
-            mlflow.dspy.log_model(unbound_copy(program), name="harness", pip_requirements=["dspy==3.4.1"])
+            mlflow.dspy.log_model(unbound_copy(program), name="harness", pip_requirements=["dspy==3.4.1"],
+                                  use_dspy_model_save=True)
 
     tracker._guard("log model", log)
 
