@@ -52,8 +52,9 @@ def log_model(tracker, program: AgenticSelfInstruct) -> None:
 
     def log() -> None:
         with tracker.active(tracker.parent_id):
-            mlflow.dspy.log_model(unbound_copy(program), name="harness", pip_requirements=["dspy==3.4.1"],
-                                  use_dspy_model_save=True)
+            mlflow.dspy.log_model(
+                unbound_copy(program), name="harness", pip_requirements=["dspy==3.4.1"], use_dspy_model_save=True
+            )
 
     tracker._guard("log model", log)
 
