@@ -24,6 +24,7 @@ from experiments.compile import compile_run
 from experiments.config import build_config
 from experiments.progress import Progress
 from tests.support.scripted import ScriptedEngine
+from tests.support.workers import SETTINGS
 from tests.support.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,26 +80,7 @@ def scripted_compile(folder: Path) -> Path:
     engines = world.engines()
     engines["reflection"] = ScriptedEngine(lambda p: "```\nAsk about the paper's specific mechanism.\n```")
     lms = {role: dspy.LM(f"scripted/{role}", engine=e, cache=False, num_retries=0) for role, e in engines.items()}
-    cfg = build_config(
-        {},
-        [
-            f"corpus.source={docs}",
-            "corpus.n_train=2",
-            "corpus.n_val=2",
-            "corpus.n_test=2",
-            "loop.max_rounds=2",
-            "loop.n_samples=2",
-            "loop.backoff=0",
-            "loop.sanity_checks=false",
-            "rubric.min_positive=4",
-            "rubric.max_positive=4",
-            "rubric.min_penalties=1",
-            "rubric.max_penalties=2",
-            "optimizer.max_metric_calls=4",
-            "search.n_trials=2",
-            "acceptance.preset=paper",
-        ],
-    )
+    cfg = build_config({}, [f"corpus.source={docs}", *SETTINGS, "search.n_trials=2"])
     out = folder / "run"
     compile_run(cfg, out, lms=lms, use_cache=False, progress=Progress(quiet=True))
     return out
