@@ -2,7 +2,7 @@
 
 Importing this package turns off telemetry (MLflow, Hugging Face) and litellm's network fetch of its
 price map, unless the user set those variables; the offline price-map fetch otherwise makes the MLflow
-server hang at startup (see docs/stack-notes in the README).
+server hang at startup (README.md, "Comparing runs", explains LITELLM_LOCAL_MODEL_COST_MAP).
 """
 
 import os

@@ -41,7 +41,8 @@ from programs.loop import AgenticSelfInstruct
 log = logging.getLogger("autodata.evaluate")
 NOTE = (
     "Small local models with a lenient judge exercise the system; they do not measure data quality. "
-    "Paper: CS papers, weak Qwen3.5-4B, strong Qwen3.5-397B-A17B, judge Kimi-K2.6 (method.md section 7)."
+    'Paper: CS papers, weak Qwen3.5-4B, strong Qwen3.5-397B-A17B, judge Kimi-K2.6 (Meta FAIR, "Autodata: An '
+    'agentic data scientist to create high quality synthetic data", arXiv 2606.25996).'
 )
 
 

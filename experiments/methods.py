@@ -32,7 +32,8 @@ LABELS = {
     "agentic": "Agentic Self-Instruct",
     "compiled": "Agentic, compiled harness",
 }
-# method.md section 7 (CS papers; weak Qwen3.5-4B, strong Qwen3.5-397B-A17B, Kimi-K2.6 judge).
+# The paper's headline numbers (Meta FAIR, "Autodata: An agentic data scientist to create high quality
+# synthetic data", arXiv 2606.25996; CS papers; weak Qwen3.5-4B, strong Qwen3.5-397B-A17B, Kimi-K2.6 judge).
 PAPER = {
     "cot": {"weak": 0.677, "strong": 0.696, "gap": 0.019, "rounds": 1.00},
     "agentic": {"weak": 0.458, "strong": 0.772, "gap": 0.314, "rounds": 6.59},

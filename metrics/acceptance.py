@@ -1,6 +1,7 @@
 """Acceptance criteria: the paper's three presets, custom thresholds, and decisions with reason codes.
 
-The presets (method.md section 5):
+The presets, from Meta FAIR's paper "Autodata: An agentic data scientist to create high quality synthetic
+data" (arXiv 2606.25996) and its blog:
 - paper     (section 3.1 prose):      weak mean < 0.50, strong mean >= 0.65, gap >= 0.20
 - deployed  (appendix/blog prompt):   weak mean <= 0.65, weak best <= 0.75, strong mean in [0.60, 0.95),
                                        gap >= 0.20, and no attempt of either solver scoring 0
