@@ -99,7 +99,9 @@ def prompt_of(body: dict) -> Prompt:
     messages = body.get("messages") or []
     system = "\n".join(_text(m.get("content")) for m in messages if m.get("role") in ("system", "developer"))
     users = [_text(m.get("content")) for m in messages if m.get("role") == "user"]
-    request = SimpleNamespace(system=system, messages=[SimpleNamespace(text=users[-1] if users else "")], config=body)
+    turns = [SimpleNamespace(role=m.get("role"), text=None) for m in messages if m.get("role") == "assistant"]
+    last = SimpleNamespace(role="user", text=users[-1] if users else "")
+    request = SimpleNamespace(system=system, messages=[*turns, last], config=body)
     return parse(request)
 
 

@@ -28,6 +28,7 @@ class Prompt:
     inputs: dict[str, str]
     outputs: dict[str, str]  # output field name -> description
     config: object
+    demos: int = 0  # few-shot demos in the request (user/assistant pairs before the last user message)
 
     def has_input(self, name: str) -> bool:
         return name in self.inputs
@@ -39,7 +40,8 @@ def parse(request) -> Prompt:
     inputs = {m.group(1): m.group(2).strip() for m in _SECTION.finditer(user)}
     out_block = system.split("Your output fields are:", 1)[-1].split("All interactions", 1)[0]
     outputs = {m.group(1): m.group(3).strip() for m in _OUTPUT.finditer(out_block)}
-    return Prompt(system, user, inputs, outputs, request.config)
+    demos = sum(getattr(m, "role", None) == "assistant" for m in request.messages)
+    return Prompt(system, user, inputs, outputs, request.config, demos)
 
 
 class ScriptedEngine:
