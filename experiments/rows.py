@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from metrics.acceptance import Thresholds, decide, weak_gate
-from metrics.scoring import rubric_score
+from metrics.scoring import exact_score
 from programs.records import RoundRecord
 from programs.structure import RubricStructure
 
@@ -65,22 +65,30 @@ def recompute(row: dict[str, Any]) -> tuple[bool, str]:
     """Recompute (accepted, reason) of a row from its raw verdicts with the metric code.
 
     Rows that ended before the solvers (invalid, quality, error) keep their recorded reason: there is
-    nothing numeric to recompute. Scores of every attempt are checked against the verdicts too.
+    nothing numeric to recompute. Scores of every attempt are checked against the verdicts, and the
+    recorded means and gap against the decision's, which is taken on exact scores as in the loop.
     """
     weights = [item["weight"] for item in row["rubric"]]
     t = Thresholds(**row["thresholds"])
+    exact: dict[str, list] = {"weak": [], "strong": []}
     for side in ("weak", "strong"):
         for attempt in row[side]:
             if attempt.get("score") is not None:
-                expected = rubric_score(weights, attempt["verdicts"])
-                if abs(expected - attempt["score"]) > 1e-6:
-                    return False, f"score mismatch in {side}: {attempt['score']} vs {expected}"
-    weak = [a["score"] for a in row["weak"] if a.get("score") is not None]
-    strong = [a["score"] for a in row["strong"] if a.get("score") is not None]
+                score = exact_score(weights, attempt["verdicts"])
+                if abs(float(score) - attempt["score"]) > 1e-6:
+                    return False, f"score mismatch in {side}: {attempt['score']} vs {float(score)}"
+                exact[side].append(score)
+    weak, strong = exact["weak"], exact["strong"]
     if not weak:
         return row["accepted"], row["reason"]
     if not strong:
-        gate = weak_gate(t, weak)
-        return (False, gate.reason) if gate else (row["accepted"], row["reason"])
-    decision = decide(t, weak, strong)
+        decision = weak_gate(t, weak)
+        if decision is None:
+            return row["accepted"], row["reason"]
+    else:
+        decision = decide(t, weak, strong)
+    for key in ("weak_mean", "strong_mean", "gap"):
+        expected = getattr(decision, key)
+        if expected is not None and (row.get(key) is None or abs(row[key] - expected) > 1e-6):
+            return False, f"{key} mismatch: {row.get(key)} vs {expected}"
     return decision.accepted, decision.reason

@@ -8,13 +8,23 @@ data" (arXiv 2606.25996) and its blog:
 - blog      (early blog):             weak mean < 0.50, strong mean >= 0.65, gap >= 0.15
 Reading chosen for "no zeros": a round fails if ANY single attempt scores exactly 0 (the stricter
 reading: a zero means the question was broken or unanswerable for that attempt).
+
+Every comparison is exact. Scores are rationals (integer weights, verdicts 0 / 0.5 / 1); the loop and
+`experiments.rows.recompute` pass them as `Fraction`s, other floats are read by `metrics.scoring.as_exact`,
+and thresholds are read as the decimals they are written as (0.65 is 13/20). A decision carries the
+means and gap as records store them (six decimals), rounded toward the exact value whenever plain
+rounding would put a stored mean on the other side of a threshold, so stored numbers never contradict
+the decision.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
-from metrics.scoring import mean
+from metrics.scoring import DECIMALS, Number, as_exact, exact_mean
 from programs.records import Decision
 
 
@@ -75,47 +85,102 @@ def thresholds_for(preset: str, **overrides: float | None) -> Thresholds:
     return replace(PRESETS[base_name], **changes)
 
 
-def weak_gate(t: Thresholds, weak: list[float]) -> Decision | None:
+def _limit(value: float) -> Fraction:
+    return Fraction(str(value))
+
+
+def agreeing(value: Fraction, limits: Sequence[float | None]) -> float:
+    """`value` rounded to six decimals, on the same side of every limit as `value` itself."""
+    scale = 10**DECIMALS
+    rounded = round(value, DECIMALS)
+    for raw in limits:
+        if raw is None:
+            continue
+        limit = _limit(raw)
+        if (rounded < limit) != (value < limit) or (rounded > limit) != (value > limit):
+            rounded = Fraction((math.floor if value < limit else math.ceil)(value * scale), scale)
+    return float(rounded)
+
+
+def _num(value: float) -> str:
+    return f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".") or "0"
+
+
+@dataclass(frozen=True)
+class _Sides:
+    """Exact scores of one round and the stored (six-decimal, agreeing) means for its decision."""
+
+    weak: list[Fraction]
+    strong: list[Fraction]
+    t: Thresholds
+
+    @property
+    def weak_mean(self) -> Fraction | None:
+        return exact_mean(self.weak)
+
+    @property
+    def strong_mean(self) -> Fraction | None:
+        return exact_mean(self.strong)
+
+    def stored(self) -> dict[str, float | None]:
+        w, s, t = self.weak_mean, self.strong_mean, self.t
+        return {
+            "weak_mean": None if w is None else agreeing(w, [t.weak_mean_max]),
+            "strong_mean": None if s is None else agreeing(s, [t.strong_mean_min, t.strong_mean_max]),
+            "gap": None if w is None or s is None else agreeing(s - w, [t.gap_min]),
+        }
+
+    def decision(self, accepted: bool, reason: str, detail: str) -> Decision:
+        return Decision(accepted=accepted, reason=reason, detail=detail, **self.stored())
+
+
+def _sides(t: Thresholds, weak: Sequence[Number], strong: Sequence[Number]) -> _Sides:
+    return _Sides([as_exact(x) for x in weak], [as_exact(x) for x in strong], t)
+
+
+def weak_gate(t: Thresholds, weak: Sequence[Number]) -> Decision | None:
     """Too easy? Checked right after the weak solver, before paying for the strong one."""
-    m = mean(weak)
+    return _weak_checks(_sides(t, weak, []))
+
+
+def _weak_checks(sides: _Sides) -> Decision | None:
+    t, m = sides.t, sides.weak_mean
     if m is None:
-        return Decision(accepted=False, reason="error", detail="no weak attempt was scored")
-    too_high = m >= t.weak_mean_max if t.weak_mean_strict else m > t.weak_mean_max
-    if too_high:
+        return sides.decision(False, "error", "no weak attempt was scored")
+    shown = sides.stored()["weak_mean"]
+    limit = _limit(t.weak_mean_max)
+    if m >= limit if t.weak_mean_strict else m > limit:
         op = "<" if t.weak_mean_strict else "<="
-        return Decision(accepted=False, reason="too_easy", detail=f"weak mean {m:.2f} must be {op} {t.weak_mean_max}")
-    if t.weak_best_max is not None and max(weak) > t.weak_best_max:
-        return Decision(
-            accepted=False, reason="too_easy", detail=f"best weak attempt {max(weak):.2f} > {t.weak_best_max}"
-        )
-    if t.weak_no_zero and min(weak) == 0.0:
-        return Decision(
-            accepted=False,
-            reason="failed_quality",
-            detail="a weak attempt scored 0: the question may be unanswerable from its context",
-        )
+        return sides.decision(False, "too_easy", f"weak mean {_num(shown)} must be {op} {_num(t.weak_mean_max)}")
+    best = max(sides.weak)
+    if t.weak_best_max is not None and best > _limit(t.weak_best_max):
+        detail = f"best weak attempt {_num(float(best))} > {_num(t.weak_best_max)}"
+        return sides.decision(False, "too_easy", detail)
+    if t.weak_no_zero and min(sides.weak) == 0:
+        detail = "a weak attempt scored 0: the question may be unanswerable from its context"
+        return sides.decision(False, "failed_quality", detail)
     return None
 
 
-def decide(t: Thresholds, weak: list[float], strong: list[float]) -> Decision:
+def decide(t: Thresholds, weak: Sequence[Number], strong: Sequence[Number]) -> Decision:
     """The full acceptance check (weak conditions, strong conditions, gap)."""
-    gate = weak_gate(t, weak)
+    sides = _sides(t, weak, strong)
+    gate = _weak_checks(sides)
     if gate is not None:
         return gate
-    s, w = mean(strong), mean(weak)
+    s, w = sides.strong_mean, sides.weak_mean
     if s is None:
-        return Decision(accepted=False, reason="error", detail="no strong attempt was scored")
-    if s < t.strong_mean_min:
-        return Decision(accepted=False, reason="failed_on_strong", detail=f"strong mean {s:.2f} < {t.strong_mean_min}")
-    if t.strong_mean_max is not None and s >= t.strong_mean_max:
-        return Decision(
-            accepted=False,
-            reason="failed_on_strong",
-            detail=f"strong mean {s:.2f} >= {t.strong_mean_max}: too easy",
-        )
-    if t.strong_no_zero and min(strong) == 0.0:
-        return Decision(accepted=False, reason="failed_on_strong", detail="a strong attempt scored 0")
-    gap = s - w
-    if gap < t.gap_min - 1e-9:
-        return Decision(accepted=False, reason="failed_on_strong", detail=f"gap {gap:.2f} < {t.gap_min}")
-    return Decision(accepted=True, reason="accepted", detail=f"weak {w:.2f}, strong {s:.2f}, gap {gap:.2f}")
+        return sides.decision(False, "error", "no strong attempt was scored")
+    shown = sides.stored()
+    if s < _limit(t.strong_mean_min):
+        detail = f"strong mean {_num(shown['strong_mean'])} < {_num(t.strong_mean_min)}"
+        return sides.decision(False, "failed_on_strong", detail)
+    if t.strong_mean_max is not None and s >= _limit(t.strong_mean_max):
+        detail = f"strong mean {_num(shown['strong_mean'])} >= {_num(t.strong_mean_max)}: too easy"
+        return sides.decision(False, "failed_on_strong", detail)
+    if t.strong_no_zero and min(sides.strong) == 0:
+        return sides.decision(False, "failed_on_strong", "a strong attempt scored 0")
+    if s - w < _limit(t.gap_min):
+        return sides.decision(False, "failed_on_strong", f"gap {_num(shown['gap'])} < {_num(t.gap_min)}")
+    detail = f"weak {_num(shown['weak_mean'])}, strong {_num(shown['strong_mean'])}, gap {_num(shown['gap'])}"
+    return sides.decision(True, "accepted", detail)

@@ -8,11 +8,12 @@ and a generic off-topic answer at most `max_offtopic`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from metrics import acceptance
 from metrics.acceptance import Thresholds
 from metrics.rubric_checks import check_rubric
-from metrics.scoring import rubric_score
+from metrics.scoring import Number, as_exact, exact_score, rubric_score
 from programs.records import Candidate, Criterion, Decision, VerifierReport
 from programs.structure import RubricStructure
 
@@ -30,19 +31,23 @@ class HarnessPolicy:
     def score(self, rubric: list[Criterion], verdicts: list[float]) -> float:
         return rubric_score([c.weight for c in rubric], verdicts)
 
-    def weak_gate(self, weak_scores: list[float]) -> Decision | None:
+    def exact_score(self, rubric: list[Criterion], verdicts: list[float]) -> Fraction:
+        return exact_score([c.weight for c in rubric], verdicts)
+
+    def weak_gate(self, weak_scores: list[Number]) -> Decision | None:
         return acceptance.weak_gate(self.thresholds, weak_scores)
 
-    def decide(self, weak_scores: list[float], strong_scores: list[float]) -> Decision:
+    def decide(self, weak_scores: list[Number], strong_scores: list[Number]) -> Decision:
         return acceptance.decide(self.thresholds, weak_scores, strong_scores)
 
     def sanity_problem(self, reference_score: float | None, offtopic_score: float | None) -> str | None:
-        if reference_score is not None and reference_score < self.min_reference:
+        # Exact comparisons, like acceptance: a stored score is read back as the rational it stands for.
+        if reference_score is not None and as_exact(reference_score) < as_exact(self.min_reference):
             return (
                 f"the reference answer scores only {reference_score:.2f} under its own rubric "
                 f"(need >= {self.min_reference}): rubric and answer disagree"
             )
-        if offtopic_score is not None and offtopic_score > self.max_offtopic:
+        if offtopic_score is not None and as_exact(offtopic_score) > as_exact(self.max_offtopic):
             return (
                 f"a generic off-topic answer scores {offtopic_score:.2f} (need <= {self.max_offtopic}): "
                 "the criteria are too vague to separate answers"

@@ -13,6 +13,7 @@ plain code, so no optimizer can change how candidates are measured or accepted.
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 
 import dspy
 
@@ -98,16 +99,17 @@ class AgenticSelfInstruct(dspy.Module):
         if not report.passed:
             raise RoundFailure("failed_quality", _quality_detail(report))
         record.weak = self._attempts(caller, "weak", self.weak, candidate)
-        weak_scores = _scores(record.weak)
+        weak_scores = self._exact(candidate, record.weak)
         record.weak_mean = _mean(weak_scores)
         gate = self.policy.weak_gate(weak_scores) if self.weak_first else None
         if gate is not None:
             return _finish(record, gate)
         record.strong = self._attempts(caller, "strong", self.strong, candidate)
-        strong_scores = _scores(record.strong)
-        record.strong_mean = _mean(strong_scores)
-        record.gap = round(record.strong_mean - record.weak_mean, 6)
-        _finish(record, self.policy.decide(weak_scores, strong_scores))
+        _finish(record, self.policy.decide(weak_scores, self._exact(candidate, record.strong)))
+
+    def _exact(self, candidate: Candidate, attempts: list[Attempt]) -> list[Fraction]:
+        # Decisions compare exact scores with the thresholds; the stored scores are rounded.
+        return [self.policy.exact_score(candidate.rubric, a.verdicts) for a in attempts if a.score is not None]
 
     def _verify(self, caller: RoleCaller, document: str, rules: str, candidate: Candidate) -> VerifierReport:
         problems = self.policy.check_rubric(candidate)
@@ -154,12 +156,15 @@ def _scores(attempts: list[Attempt]) -> list[float]:
     return [a.score for a in attempts if a.score is not None]
 
 
-def _mean(values: list[float]) -> float:
-    return round(sum(values) / len(values), 6)
+def _mean(values: list[Fraction]) -> float:
+    return round(float(sum(values, Fraction(0)) / len(values)), 6)
 
 
 def _finish(record: RoundRecord, decision: Decision) -> None:
     record.accepted, record.reason, record.detail = decision.accepted, decision.reason, decision.detail
+    for key in ("weak_mean", "strong_mean", "gap"):  # the means the decision was taken on
+        if getattr(decision, key) is not None:
+            setattr(record, key, getattr(decision, key))
 
 
 def _quality_detail(report: VerifierReport) -> str:

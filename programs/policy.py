@@ -7,6 +7,7 @@ optimizer: it is not a DSPy parameter, and an LM never computes a score or a dec
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Protocol
 
 from programs.records import Candidate, Criterion, Decision, VerifierReport
@@ -20,13 +21,16 @@ class Policy(Protocol):
         """Problems with the candidate's rubric under the structure; empty when it is valid."""
 
     def score(self, rubric: list[Criterion], verdicts: list[float]) -> float:
-        """One answer's score in [0, 1] from its per-criterion verdicts."""
+        """One answer's score in [0, 1] from its per-criterion verdicts, as records store it."""
 
-    def weak_gate(self, weak_scores: list[float]) -> Decision | None:
+    def exact_score(self, rubric: list[Criterion], verdicts: list[float]) -> Fraction:
+        """The same score as an exact fraction, which decisions compare with the thresholds."""
+
+    def weak_gate(self, weak_scores: list[Fraction]) -> Decision | None:
         """A rejection when the weak solver did too well (the strong solver is then skipped), else None."""
 
-    def decide(self, weak_scores: list[float], strong_scores: list[float]) -> Decision:
-        """The final decision for a round from both solvers' scores."""
+    def decide(self, weak_scores: list[Fraction], strong_scores: list[Fraction]) -> Decision:
+        """The final decision for a round from both solvers' exact scores, with the stored means."""
 
     def sanity_problem(self, reference_score: float | None, offtopic_score: float | None) -> str | None:
         """Why the judge/rubric pair fails its sanity checks, or None."""

@@ -124,6 +124,10 @@ class Decision(BaseModel):
     accepted: bool
     reason: Literal[REASONS]  # type: ignore[valid-type]
     detail: str = ""
+    # The means and gap the decision was taken on, as records store them (None when not reached).
+    weak_mean: float | None = None
+    strong_mean: float | None = None
+    gap: float | None = None
 
 
 def to_jsonable(record: BaseModel) -> dict[str, Any]:

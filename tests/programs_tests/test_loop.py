@@ -147,3 +147,33 @@ def test_samples_are_distinct_calls_not_cache_hits():
     program, engines = make(world, n_samples=3)
     program(document="A paper.")
     assert engines["weak"].calls == 3 and engines["strong"].calls == 3
+
+
+def test_mixed_samples_on_a_threshold_are_decided_exactly_and_recompute():
+    """Weak scores 0.1, 0.6, 0.6, 0.7 average exactly 0.50, which the paper preset rejects (< 0.50);
+    their float sum averages to 0.49999999999999994. Strong 0.6, 0.7 average exactly 0.65 (>= 0.65)."""
+    from experiments.rows import recompute, round_row
+    from metrics.acceptance import thresholds_for
+
+    ten = RubricStructure(allow_penalties=False, min_positive=10, max_positive=10, min_penalties=0)
+    world = World(n_positive=10, weight=1)
+    program, engines = make(world, ten, max_rounds=1, n_samples=4)
+    weak_keys = iter([[1], [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6, 7]])
+    engines["weak"].reply = lambda p: {"answer": "I think " + " ".join(f"KW{k}" for k in next(weak_keys))}
+    r = program(document="A paper.").rounds[0]
+    assert [a.score for a in r.weak] == [0.1, 0.6, 0.6, 0.7]
+    assert (r.reason, r.weak_mean, r.strong_mean) == ("too_easy", 0.5, None), r.detail
+    assert "weak mean 0.5 must be < 0.5" in r.detail
+
+    program, engines = make(world, ten, max_rounds=1, n_samples=2)
+    strong_keys = iter([list(range(1, 7)), list(range(1, 8))])
+    engines["weak"].reply = lambda p: {"answer": "I think KW1 KW2 KW3"}
+    engines["strong"].reply = lambda p: {"answer": "I think " + " ".join(f"KW{k}" for k in next(strong_keys))}
+    r = program(document="A paper.").rounds[0]
+    assert [a.score for a in r.strong] == [0.6, 0.7]
+    assert (r.reason, r.weak_mean, r.strong_mean, r.gap) == ("accepted", 0.3, 0.65, 0.35), r.detail
+    row = round_row(
+        r, phase="t", split="s", candidate="c", preset="paper", thresholds=thresholds_for("paper"), structure=ten
+    )
+    assert recompute(row) == (True, "accepted")
+    assert recompute({**row, "strong_mean": 0.649999}) == (False, "strong_mean mismatch: 0.649999 vs 0.65")
