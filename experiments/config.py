@@ -45,6 +45,18 @@ class RoleModel(_Section):
     # Passed through to dspy.LM (e.g. {"num_retries": 5}); must not hold secrets.
     options: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("model")
+    @classmethod
+    def _known_embedded(cls, model: str) -> str:
+        # Checked here, not when the LM is built, so a typo fails before anything is loaded or written.
+        if model.startswith("embedded/"):
+            from experiments.lms.embedded import MODELS
+
+            name = model.removeprefix("embedded/")
+            if name not in MODELS:
+                raise ValueError(f"unknown embedded model {name!r}; known: {', '.join(MODELS)}")
+        return model
+
     @model_validator(mode="after")
     def _no_inline_secret(self) -> RoleModel:
         for key in self.options:
@@ -262,4 +274,4 @@ def build_config(base: dict[str, Any], overrides: list[str] | None = None) -> Ru
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"config {where}: {first['msg']}") from None
+        raise ConfigError(f"config {where}: {first['msg'].removeprefix('Value error, ')}") from None
