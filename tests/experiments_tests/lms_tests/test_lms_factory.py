@@ -40,7 +40,11 @@ def test_build_lms_builds_all_six_roles_without_loading_models():
 @pytest.mark.parametrize(
     ("spec", "needle"),
     [
-        (RoleModel(model="embedded/llama-99b"), "models.judge.model: unknown embedded model 'llama-99b'"),
+        # The config rejects this name already; model_construct skips that to reach the factory's own check.
+        (
+            RoleModel.model_construct(model="embedded/llama-99b"),
+            "models.judge.model: unknown embedded model 'llama-99b'",
+        ),
         (RoleModel(model="embedded/smollm2-135m", api_key_env="X"), "take no api_base or api_key_env"),
         (RoleModel(model="llamacpp/smol"), "needs api_base"),
         (RoleModel(model="openai/"), "models.judge: model 'openai/' has a provider prefix"),
@@ -50,6 +54,11 @@ def test_config_errors_are_one_line_and_name_the_role(spec, needle):
     with pytest.raises(ConfigError) as err:
         build_lm("judge", spec, ModelsConfig())
     assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_config_rejects_an_unknown_embedded_model():
+    with pytest.raises(ValueError, match=r"unknown embedded model 'llama-99b'; known: qwen2\.5-coder-0\.5b"):
+        RoleModel(model="embedded/llama-99b")
 
 
 def test_missing_key_variable_names_role_and_variable(monkeypatch):
