@@ -23,6 +23,7 @@ import pytest
 from experiments.compile import compile_run
 from experiments.config import build_config
 from experiments.progress import Progress
+from tests.support.requires import missing
 from tests.support.scripted import ScriptedEngine
 from tests.support.workers import SETTINGS
 from tests.support.world import World
@@ -53,6 +54,7 @@ def run_check(*args: str, timeout: float = CHECK_TIMEOUT) -> subprocess.Complete
 
 
 def chromium_or_skip() -> str:
+    """Chromium's path; installs it when missing, then skips (fails under CI) if it still is."""
     found = shutil.which("chromium")
     if found:
         return found
@@ -60,7 +62,7 @@ def chromium_or_skip() -> str:
     found = shutil.which("chromium")
     if not found:
         last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        pytest.skip(f"headless Chromium is missing and scripts/install_browser.sh could not install it: {last[0]}")
+        missing(f"headless Chromium is missing and scripts/install_browser.sh could not install it: {last[0]}")
     return found
 
 

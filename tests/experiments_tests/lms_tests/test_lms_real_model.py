@@ -6,12 +6,9 @@ and should finish in well under 30 s on 2 cores.
 
 from __future__ import annotations
 
+import dspy
 import pydantic
 import pytest
-
-pytest.importorskip("llama_cpp")
-
-import dspy
 from dspy.adapters.json_adapter import _get_structured_outputs_response_format
 
 from experiments.config import ModelsConfig, RoleModel
@@ -19,8 +16,15 @@ from experiments.lms.factory import build_lm
 from experiments.lms.gbnf import schema_to_gbnf
 from experiments.lms.llama_models import compile_grammar, default_threads, shared_model
 from experiments.lms.schema import rewrite_schema, schema_of
+from tests.support.requires import require_module
 
 pytestmark = pytest.mark.real_model
+
+
+@pytest.fixture(autouse=True)
+def llama_cpp():
+    return require_module("llama_cpp")  # skips, or fails under CI, when llama-cpp-python is missing
+
 
 MODELS = ModelsConfig(n_ctx=2048)
 

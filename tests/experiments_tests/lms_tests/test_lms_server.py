@@ -16,15 +16,13 @@ import time
 import urllib.error
 import urllib.request
 
-import pytest
-
-pytest.importorskip("llama_cpp.server")
-
 import dspy
+import pytest
 
 from experiments.config import ModelsConfig, RoleModel
 from experiments.lms.embedded import model_path
 from experiments.lms.factory import build_lm
+from tests.support.requires import require_module
 
 pytestmark = pytest.mark.server
 
@@ -48,6 +46,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
+    require_module("llama_cpp.server")  # skips, or fails under CI, when the server extra is missing
     port = _free_port()
     cmd = [
         sys.executable,
