@@ -9,19 +9,19 @@ A seeded sample of recorded solver answers (with their rubrics and recorded verd
   Reported: verdict agreement and Cohen's kappa against the recorded verdicts, the mean score
   difference (second minus recorded: leniency) and its absolute mean, and the score correlation.
 A grade that fails (unparseable reply, transient error) is counted and left out; a permanent LM error
-raises `FatalLMError`. The agreement statistics are pure functions below.
+raises `FatalLMError`. The agreement statistics are pure functions in `metrics.agreement`.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-from collections import Counter
 from dataclasses import dataclass
 from statistics import mean, pstdev
 
 import dspy
 
+from metrics.agreement import agreement, cohen_kappa, fleiss_kappa, pearson
 from metrics.scoring import rubric_score
 from programs.errors import FatalLMError, classify
 from programs.judge import Judge, judge_signature
@@ -77,43 +77,8 @@ def grade(judge: Judge, item: Item, config: dict | None = None) -> list[float] |
         return None
 
 
-def fleiss_kappa(units: list[list[float]]) -> float | None:
-    """Fleiss' kappa for units each rated by the same number of raters (>= 2); None when undefined."""
-    units = [u for u in units if len(u) >= 2]
-    if not units or len({len(u) for u in units}) != 1:
-        return None
-    k = len(units[0])
-    totals: Counter = Counter()
-    p_units = []
-    for u in units:
-        counts = Counter(u)
-        totals.update(counts)
-        p_units.append(sum(c * (c - 1) for c in counts.values()) / (k * (k - 1)))
-    n = len(units) * k
-    p_e = sum((c / n) ** 2 for c in totals.values())
-    return None if p_e >= 1.0 else round((mean(p_units) - p_e) / (1.0 - p_e), 4)
-
-
-def cohen_kappa(x: list[float], y: list[float]) -> float | None:
-    if not x or len(x) != len(y):
-        return None
-    p_o = sum(a == b for a, b in zip(x, y, strict=True)) / len(x)
-    cx, cy = Counter(x), Counter(y)
-    p_e = sum(cx[c] * cy[c] for c in cx) / (len(x) ** 2)
-    return None if p_e >= 1.0 else round((p_o - p_e) / (1.0 - p_e), 4)
-
-
-def pearson(x: list[float], y: list[float]) -> float | None:
-    if len(x) < 2 or len(x) != len(y):
-        return None
-    mx, my = mean(x), mean(y)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
-    sxx, syy = sum((a - mx) ** 2 for a in x), sum((b - my) ** 2 for b in y)
-    return None if sxx == 0 or syy == 0 else round(sxy / (sxx * syy) ** 0.5, 4)
-
-
-def _agree(a: list[float], b: list[float]) -> float:
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+def _r4(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def self_agreement(items: list[Item], grades: list[list[list[float]]]) -> dict:
@@ -121,15 +86,15 @@ def self_agreement(items: list[Item], grades: list[list[list[float]]]) -> dict:
     kept = [(it, g) for it, g in zip(items, grades, strict=True) if len(g) >= 2]
     if not kept:
         return {"items": 0}
-    pairs = [_agree(a, b) for _, g in kept for a, b in itertools.combinations(g, 2)]
+    pairs = [agreement(a, b) for _, g in kept for a, b in itertools.combinations(g, 2)]
     units = [[g[r][c] for r in range(len(g))] for _, g in kept for c in range(len(g[0]))]
     same_k = [u for u in units if len(u) == min(len(u) for u in units)]
     return {
         "items": len(kept),
         "pairwise_agreement": round(mean(pairs), 4),
-        "fleiss_kappa": fleiss_kappa(same_k),
+        "fleiss_kappa": _r4(fleiss_kappa(same_k)),
         "score_sd_mean": round(mean(pstdev([it.score(v) for v in g]) for it, g in kept), 4),
-        "agreement_with_recorded": round(mean(_agree(it.verdicts, v) for it, g in kept for v in g), 4),
+        "agreement_with_recorded": round(mean(agreement(it.verdicts, v) for it, g in kept for v in g), 4),
     }
 
 
@@ -144,11 +109,11 @@ def cross_agreement(items: list[Item], second: list[list[float] | None]) -> dict
     diffs = [b - a for a, b in zip(first_scores, second_scores, strict=True)]
     return {
         "items": len(kept),
-        "agreement": round(_agree(x, y), 4),
-        "cohen_kappa": cohen_kappa(x, y),
+        "agreement": round(agreement(x, y), 4),
+        "cohen_kappa": _r4(cohen_kappa(x, y)),
         "score_diff_mean": round(mean(diffs), 4),
         "score_abs_diff_mean": round(mean(abs(d) for d in diffs), 4),
-        "score_pearson": pearson(first_scores, second_scores),
+        "score_pearson": _r4(pearson(first_scores, second_scores)),
     }
 
 

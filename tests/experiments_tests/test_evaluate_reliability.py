@@ -1,4 +1,7 @@
-"""Judge reliability: agreement statistics by hand, regrading on scripted judges, failures counted."""
+"""Judge reliability: self/cross agreement by hand, regrading on scripted judges, failures counted.
+
+The pure agreement statistics are tested in tests/metrics_tests/test_agreement.py.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,9 @@ from dspy.utils.exceptions import LMAuthError
 from experiments.outputs import read_jsonl
 from experiments.reliability import (
     Item,
-    cohen_kappa,
     cross_agreement,
-    fleiss_kappa,
     judge_reliability,
     markdown,
-    pearson,
     sample_items,
     self_agreement,
 )
@@ -30,25 +30,6 @@ RUBRIC = [Criterion(criterion="names KW1 as the mechanism", weight=5), Criterion
 
 def item(verdicts):
     return Item("agentic", "d", "Q?", RUBRIC, "answer", verdicts)
-
-
-def test_cohen_kappa_by_hand():
-    # p_o = 3/4; marginals (1/2, 1/2) and (1/4, 3/4) give p_e = 1/2; kappa = (3/4 - 1/2) / (1/2) = 1/2.
-    assert cohen_kappa([1, 1, 0, 0], [1, 0, 0, 0]) == 0.5
-    assert cohen_kappa([1, 1], [1, 1]) is None  # chance agreement is 1: undefined
-
-
-def test_fleiss_kappa_by_hand():
-    # P_i = 1, 1, 0 (mean 2/3); category shares 1/2 and 1/2 give P_e = 1/2; kappa = (2/3 - 1/2) / (1/2).
-    assert fleiss_kappa([[1, 1], [0, 0], [1, 0]]) == pytest.approx(1 / 3, abs=1e-4)
-    assert fleiss_kappa([[1, 1], [1, 1]]) is None
-    assert fleiss_kappa([[1, 1, 0, 0]] * 2) == pytest.approx(-1 / 3, abs=1e-4)
-
-
-def test_pearson():
-    assert pearson([1, 2, 3], [2, 4, 6]) == 1.0
-    assert pearson([1, 2, 3], [3, 2, 1]) == -1.0
-    assert pearson([1, 1], [0, 1]) is None
 
 
 def test_self_agreement_by_hand():
