@@ -2,6 +2,7 @@
 
 `build_program(cfg, structure)` makes the AgenticSelfInstruct module with its injected policy;
 `bind_lms(program, lms)` gives every role its LM (again after an optimizer has reset them).
+`build_judge(cfg, lm)` makes the judge role as configured, with its LM bound (judgecheck uses it).
 `configure_dspy(cfg)` sets the JSON adapter and the cache once, from the main thread.
 """
 
@@ -15,6 +16,7 @@ import dspy
 from experiments.config import RunConfig
 from metrics.acceptance import Thresholds, thresholds_for
 from metrics.policy import HarnessPolicy
+from programs.judge import Judge
 from programs.limits import Limit, RoleLimits
 from programs.loop import AgenticSelfInstruct
 from programs.structure import RubricStructure
@@ -61,6 +63,13 @@ def bind_lms(program: AgenticSelfInstruct, lms: dict[str, dspy.LM]) -> AgenticSe
     for role in ROLE_MODULES:
         getattr(program, role).set_lm(lms[role])
     return program
+
+
+def build_judge(cfg: RunConfig, lm: dspy.LM) -> Judge:
+    """The judge module the config describes, with `lm` bound: `judge(question, rubric, answer)`."""
+    judge = Judge(graded=cfg.rubric.graded)
+    judge.set_lm(lm)
+    return judge
 
 
 def role_limits(cfg: RunConfig) -> RoleLimits:
