@@ -1,10 +1,16 @@
 """Sorting exceptions from role calls into what the loop does with them.
 
-- "parse": the model replied but the reply did not fit the signature; the round is recorded as
-  invalid and the loop goes on.
-- "transient": timeouts, connection resets, rate limits, server errors, empty replies; retried.
-- "permanent": bad key, unknown model, unsupported request, context window exceeded; these are
-  systemic, so they stop the run with one line naming the role and model (`FatalLMError`).
+- "parse": the model replied but the reply did not fit the signature (DSPy's `AdapterParseError`) or
+  the record built from it (a pydantic `ValidationError`, e.g. a rubric weight of 0); the round is
+  recorded as invalid and the loop goes on.
+- "transient": known provider and transport faults: timeouts, connection failures, rate limits,
+  server errors, unreadable provider bodies, empty replies; retried.
+- "permanent": bad key, billing, unknown model, unsupported request, context window exceeded; these
+  are systemic, so they stop the run with one line naming the role and model (`FatalLMError`).
+- "systemic": anything else. An exception nobody anticipated (a `KeyError` in a signature, a
+  `TypeError` in an adapter, an engine failure DSPy could not classify) is a bug or an unsupported
+  setup, not a flaky model: retrying it or filing it as a bad reply would hide it. It stops the run with
+  one line (`UnexpectedError`); `--debug` shows the full traceback.
 """
 
 from __future__ import annotations
@@ -14,11 +20,20 @@ from dspy.utils.exceptions import (
     ContextWindowExceededError,
     LMAuthError,
     LMBillingError,
+    LMCollectionLimitError,
     LMConfigurationError,
-    LMError,
     LMInvalidRequestError,
+    LMLockTimeoutError,
+    LMProviderError,
+    LMRateLimitError,
+    LMServerError,
+    LMStreamAssemblyError,
+    LMTimeoutError,
+    LMTransportError,
+    LMUnexpectedError,
     LMUnsupportedFeatureError,
 )
+from pydantic import ValidationError
 
 _PERMANENT = (
     LMAuthError,
@@ -27,35 +42,78 @@ _PERMANENT = (
     LMUnsupportedFeatureError,
     LMInvalidRequestError,
     ContextWindowExceededError,
+    LMCollectionLimitError,  # a local collector's budget: DSPy says never retry it
 )
+_TRANSIENT = (
+    LMRateLimitError,
+    LMTimeoutError,
+    LMServerError,
+    LMTransportError,
+    LMLockTimeoutError,
+    LMStreamAssemblyError,  # an incomplete stream
+    TimeoutError,
+    ConnectionError,
+)
+_DENIED = (401, 403, 404)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 class FatalLMError(RuntimeError):
-    """A systemic LM failure: the run cannot go on. Its message is one line for the user."""
+    """A systemic failure of a role call: the run cannot go on. Its message is one line for the user."""
 
     def __init__(self, role: str, model: str, cause: BaseException):
         self.role, self.model, self.cause = role, model, cause
-        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        super().__init__(f"{role} model {model!r} failed permanently ({type(cause).__name__}): {first[:300]}")
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        return (
+            f"{self.role} model {self.model!r} failed permanently ({type(self.cause).__name__}): "
+            f"{_first_line(self.cause)}"
+        )
 
 
-class EmptyReplyError(RuntimeError):
-    """The model returned nothing usable; treated as transient."""
+class UnexpectedError(FatalLMError):
+    """An exception of no known kind inside a role call: stops the run like a permanent LM error."""
+
+    def describe(self) -> str:
+        # Name what went wrong underneath DSPy's wrapper of unclassified engine failures.
+        cause = next((c for c in _causes(self.cause) if not isinstance(c, LMUnexpectedError)), self.cause)
+        return (
+            f"{self.role} call (model {self.model!r}) raised an unexpected {type(cause).__name__}: "
+            f"{_first_line(cause)}; this is a bug or an unsupported setup, not a model fault "
+            "(rerun with --debug for the traceback)"
+        )
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        chain.append(exc)
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return chain
 
 
 def classify(exc: BaseException) -> str:
-    """Return "parse", "transient" or "permanent" for an exception raised by a role call."""
+    """Return "parse", "transient", "permanent" or "systemic" for an exception raised by a role call."""
     if isinstance(exc, AdapterParseError):
         # An empty reply is a provider hiccup, not a malformed answer: retry it.
         return "parse" if str(getattr(exc, "lm_response", "") or "").strip() else "transient"
-    if isinstance(exc, _PERMANENT):
-        return "permanent"
-    if isinstance(exc, (LMError, EmptyReplyError, TimeoutError, ConnectionError, OSError)):
-        status = getattr(exc, "status", None)
-        if status in (401, 403, 404):
-            return "permanent"
-        return "transient"
-    # pydantic validation of a parsed reply, JSON decoding and the like: the reply was malformed.
-    if isinstance(exc, (ValueError, TypeError, KeyError)):
+    if isinstance(exc, ValidationError):
         return "parse"
-    return "transient"
+    if isinstance(exc, _PERMANENT) or getattr(exc, "status", None) in _DENIED:
+        return "permanent"
+    if isinstance(exc, _TRANSIENT):
+        return "transient"
+    if isinstance(exc, LMUnexpectedError):
+        # DSPy wraps an engine failure it cannot classify; a timeout or lost connection underneath is
+        # still a known transient fault.
+        underneath = _causes(exc)[1:]
+        return "transient" if any(isinstance(c, _TRANSIENT) for c in underneath) else "systemic"
+    if isinstance(exc, LMProviderError):
+        return "transient"  # the provider answered with an error or an unreadable body
+    return "systemic"

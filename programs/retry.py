@@ -3,7 +3,8 @@
 `RoleCaller.call(role, fn)` runs `fn` under the role's usage meter. Transient errors (timeouts, 429,
 5xx, empty replies) are retried with exponential backoff and jitter and listed in `errors`; when the
 retries run out, or the reply does not parse, the round ends with a `RoundFailure` carrying its reason.
-Permanent errors raise `FatalLMError`, which ends the run with one line naming the role and model.
+Permanent errors raise `FatalLMError`, which ends the run with one line naming the role and model, and
+exceptions of no known kind raise `UnexpectedError` (a `FatalLMError`), never retried (programs.errors).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TypeVar
 import dspy
 
 from programs.budget import BUDGET_KEY, BudgetExceeded
-from programs.errors import FatalLMError, classify
+from programs.errors import FatalLMError, UnexpectedError, classify
 from programs.limits import LIMITS_KEY
 from programs.usage import UsageMeter
 
@@ -74,6 +75,8 @@ class RoleCaller:
                 kind = classify(exc)
                 if kind == "permanent":
                     raise FatalLMError(role, model_name(self.program, role), exc) from exc
+                if kind == "systemic":
+                    raise UnexpectedError(role, model_name(self.program, role), exc) from exc
                 with self._lock:
                     self.errors.append(f"{role}: {kind}: {_one_line(exc)}")
                 if kind == "parse":
