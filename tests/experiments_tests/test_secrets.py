@@ -1,5 +1,10 @@
 """A recognisable fake API key never appears in any output: run files, exports, MLflow store and
-artifacts, logs, or the one-line error of a rejected key."""
+artifacts, stdout, stderr, logs, or the one-line error of a rejected key.
+
+The key must reach the (fake) server, which rejects requests without it, and the MLflow store must
+really hold the runs and the exported harness before the grep: a store left empty by a swallowed
+MLflow failure would otherwise pass.
+"""
 
 from __future__ import annotations
 
@@ -66,21 +71,55 @@ def docs(in_tmp):
     return folder
 
 
-def test_key_is_in_no_output(in_tmp, docs, monkeypatch, caplog):
+def logged_runs(in_tmp, summary: dict) -> dict[str, list[str]]:
+    """The compile's MLflow runs (name -> artifact paths), read back from the store the test points at."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{in_tmp / 'mlflow.db'}")
+    parent = client.get_run(summary["mlflow"]["parent_run_id"])
+    children = client.search_runs(
+        [parent.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
+    )
+
+    def artifacts(run_id: str, path: str | None = None) -> list[str]:
+        found = []
+        for item in client.list_artifacts(run_id, path):
+            found += artifacts(run_id, item.path) if item.is_dir else [item.path]
+        return found
+
+    runs = {parent.info.run_name: artifacts(parent.info.run_id)}
+    runs.update({run.info.run_name: artifacts(run.info.run_id) for run in children})
+    assert parent.data.params, "the parent run has no params"
+    return runs
+
+
+def test_key_is_in_no_output(in_tmp, docs, monkeypatch, caplog, capfd):
     monkeypatch.setenv("CANARY_KEY", KEY)
     caplog.set_level(logging.DEBUG)
     world = World(n_penalty=None, plan={1: {"weak": [1], "strong": [1, 2, 3, 4]}})
-    with FakeOpenAI(world_reply(world)) as server:
+    # The server answers 401 to any request that does not carry KEY, so a finished run proves it was sent.
+    with FakeOpenAI(world_reply(world), api_key=KEY) as server:
         cfg = build_config({}, base_sets(docs) + role_sets(server.base_url))
         lms = build_lms(cfg.models)
-        assert all(lm.kwargs.get("api_key") == KEY for lm in lms.values())  # it is really in use
-        compile_run(cfg, in_tmp / "run", lms=lms, use_cache=False, progress=Progress(quiet=True))
-        assert server.counts["ok"] > 0
-    assert grep_tree(in_tmp, KEY) == []
+        summary = compile_run(cfg, in_tmp / "run", lms=lms, use_cache=False, progress=Progress(quiet=False))
+        compile_cmd.print_summary(summary)
+    assert server.counts["ok"] > 0 and server.counts["401"] == 0
+    assert {model for model, _ in server.by_model} == set(ROLES)  # every role's LM sent the key
+    # Only a store that really holds the runs and the harness makes the grep below mean anything.
+    assert summary["mlflow"]["failures"] == {}
+    runs = logged_runs(in_tmp, summary)
+    assert {"baseline", "trial-0", "final"} <= set(runs)
+    parent = runs[f"compile-{(in_tmp / 'run').name}"]
+    assert {"run/program.json", "run/harness.json", "run/config.json", "run/rounds.jsonl"} <= set(parent)
+    assert any(path.startswith("harness/") for path in runs["trial-0"])
+    out, err = capfd.readouterr()
+    assert "trials (val pass rate)" in out and "corpus:" in err  # the streams were captured
+    assert KEY not in out and KEY not in err
     assert KEY not in caplog.text
+    assert grep_tree(in_tmp, KEY) == []
 
 
-def test_rejected_key_error_names_role_not_key(in_tmp, docs, monkeypatch, capsys):
+def test_rejected_key_error_names_role_not_key(in_tmp, docs, monkeypatch, capfd):
     monkeypatch.setenv("CANARY_KEY", KEY)
     world = World(n_penalty=None)
     with FakeOpenAI(world_reply(world), faults=FaultPlan({"401": 1.0})) as server:
@@ -88,7 +127,10 @@ def test_rejected_key_error_names_role_not_key(in_tmp, docs, monkeypatch, capsys
         for item in base_sets(docs) + role_sets(server.base_url):
             argv += ["--set", item]
         code = compile_cmd.main(argv)
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 1 and err[-1].startswith("autodata: error: challenger model 'openai/challenger' failed permanently")
-    assert KEY not in "\n".join(err)
+    assert server.counts["401"] >= 1  # the key was sent and rejected
+    out, err = capfd.readouterr()
+    lines = err.strip().splitlines()
+    assert code == 1
+    assert lines[-1].startswith("autodata: error: challenger model 'openai/challenger' failed permanently")
+    assert KEY not in out and KEY not in err
     assert grep_tree(in_tmp, KEY) == []

@@ -7,8 +7,9 @@ threading HTTP/1.1 server. Each chat request is parsed into the same `Prompt` th
 model is the served name (`openai/judge` sends "judge"). `world_reply(World())` answers every role
 validly. A seeded `FaultPlan` turns some requests into HTTP 429/500/503/401, timeouts (the handler
 sleeps past the client's timeout), garbage bodies or empty content; `counts` tallies every request by
-outcome (and `by_model` by model and outcome). Use it as a context manager (the server thread is
-stopped on exit) or run `python -m tests.support.fake_openai --port P --latency 0.05`.
+outcome (and `by_model` by model and outcome), and `usage` totals the tokens it reported per model.
+Given `api_key`, it answers 401 to any request without that bearer key. Use it as a context manager
+(the server thread is stopped on exit) or run `python -m tests.support.fake_openai --port P --latency 0.05`.
 
 It does not stream, does not check schemas, and never listens on anything but 127.0.0.1.
 """
@@ -174,6 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(500, f"reply function failed: {type(exc).__name__}: {exc}", "server_error")
         text = value if isinstance(value, str) else json.dumps(value)
         prompt_tokens, completion_tokens = len(prompt.user) // 4, len(text) // 4
+        fake.bill(model, prompt_tokens, completion_tokens)
         self._json(
             200,
             {
@@ -214,6 +216,7 @@ class FakeOpenAI:
         self.model_names = model_names
         self.counts: Counter = Counter()
         self.by_model: Counter = Counter()
+        self.usage: dict[str, Counter] = {}  # served name -> prompt/completion tokens the server reported
         self.requests = 0
         self._lock = threading.Lock()
         self._httpd = _Server((HOST, port), _Handler)
@@ -236,6 +239,13 @@ class FakeOpenAI:
             self.by_model[(model, outcome)] += 1
             return outcome
 
+    def bill(self, model: str, prompt_tokens: int, completion_tokens: int) -> None:
+        """Add one answered request's usage to the server's own totals (`usage`)."""
+        with self._lock:
+            tally = self.usage.setdefault(model, Counter())
+            tally["prompt_tokens"] += prompt_tokens
+            tally["completion_tokens"] += completion_tokens
+
     def faults_injected(self) -> int:
         with self._lock:
             return sum(n for outcome, n in self.counts.items() if outcome != "ok")
@@ -245,7 +255,8 @@ class FakeOpenAI:
             by_model: dict[str, dict[str, int]] = {}
             for (model, outcome), n in self.by_model.items():
                 by_model.setdefault(model, {})[outcome] = n
-            return {"requests": self.requests, "counts": dict(self.counts), "by_model": by_model}
+            usage = {model: dict(tally) for model, tally in self.usage.items()}
+            return {"requests": self.requests, "counts": dict(self.counts), "by_model": by_model, "usage": usage}
 
     def start(self) -> FakeOpenAI:
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
