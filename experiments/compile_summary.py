@@ -22,6 +22,7 @@ def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str,
     rows = read_jsonl(out / "rounds.jsonl")
     everything = summarize(rows, sorted({r["doc_id"] for r in rows})) if rows else None
     usage = everything["usage_by_role"] if everything else {}
+    usage = with_optimizer_calls(usage, study)
     return {
         "preset": cfg.preset,
         "out": str(out),
@@ -45,6 +46,18 @@ def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str,
         "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id, "failures": tracker.failures},
         "wall_seconds": round(seconds, 1),
     }
+
+
+def with_optimizer_calls(usage: dict[str, dict], study) -> dict[str, dict]:
+    """`usage` plus the calls the trials' optimizers made themselves (reflection, proposals), which belong
+    to no round; each trial keeps them in its `optimizer_usage` attribute."""
+    merged = {role: dict(u) for role, u in usage.items()}
+    for trial in study.trials if study else []:
+        for role, u in (trial.user_attrs.get("optimizer_usage") or {}).items():
+            mine = merged.setdefault(role, {})
+            for key, value in u.items():
+                mine[key] = mine.get(key, 0) + value
+    return merged
 
 
 def headline(summary: dict[str, Any]) -> dict[str, float]:

@@ -19,6 +19,7 @@ import dspy
 from experiments.build import bind_lms, build_program, thresholds
 from experiments.config import RunConfig
 from experiments.harness import export_harness
+from experiments.optimizer_usage import optimizer_calls
 from experiments.report import summarize
 from experiments.resume import structure_key
 from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
@@ -27,7 +28,7 @@ from metrics.gap import make_gap_metric
 from metrics.validation import validation_metric
 from optimizers import OptimizerSpec, get
 from optimizers.search_space import suggest
-from programs.budget import BudgetExceeded
+from programs.budget import BUDGET_KEY, BudgetExceeded
 from programs.errors import FatalLMError
 from programs.loop import OBSERVER_KEY
 
@@ -95,10 +96,22 @@ class TrialRunner:
         splits_of = {d.id: name for name, docs in self.splits.items() for d in docs}
         opt_ctx = PhaseContext("optimize", run_id, splits_of, cfg.acceptance.preset, t, s.structure, trial=n)
         self.sink.progress.start_phase(f"optimize trial {n}", len(self.splits["train"]))
-        with dspy.context(**{OBSERVER_KEY: self.sink.observer(opt_ctx)}), self.tracker.active(run_id):
-            compiled, result = get(cfg.optimizer.name)(
-                program, examples(self.splits["train"]), examples(self.splits["val"]), spec
-            )
+        own_usage: dict[str, dict[str, int]] = {}
+        try:
+            with (
+                dspy.context(**{OBSERVER_KEY: self.sink.observer(opt_ctx)}),
+                self.tracker.active(run_id),
+                optimizer_calls(self.lms, own_usage),
+            ):
+                compiled, result = get(cfg.optimizer.name)(
+                    program, examples(self.splits["train"]), examples(self.splits["val"]), spec
+                )
+        finally:
+            # The optimizer's own calls (reflection, proposals) belong to no round: they are counted here.
+            trial.set_user_attr("optimizer_usage", own_usage)
+            guard = dspy.settings.get(BUDGET_KEY)
+            if guard is not None:
+                guard.add(own_usage)
         bind_lms(compiled, self.lms)
         sel_ctx = PhaseContext("select", run_id, splits_of, cfg.acceptance.preset, t, s.structure, trial=n)
         run_phase(compiled, self.splits["val"], self.sink, sel_ctx, workers=self.workers)

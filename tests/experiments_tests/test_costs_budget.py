@@ -55,7 +55,9 @@ def priced(role_settings: list[str]) -> list[str]:
     return role_settings + [f"models.{r}.usd_per_mtok_{d}=2" for r in roles for d in ("in", "out")]
 
 
-def test_cost_in_summary_matches_recorded_tokens(in_tmp, docs, monkeypatch):
+def test_usage_and_cost_match_what_the_server_billed(in_tmp, docs, monkeypatch):
+    """The summary's tokens and dollars against the fake server's own tally of the usage it reported,
+    role by role (each role is its own served model), the optimizer's reflection calls included."""
     monkeypatch.setenv("CANARY_KEY", "k")
     world = World(n_penalty=None, plan={1: {"weak": [1], "strong": [1, 2, 3, 4]}})
     with FakeOpenAI(world_reply(world)) as server:
@@ -63,13 +65,13 @@ def test_cost_in_summary_matches_recorded_tokens(in_tmp, docs, monkeypatch):
         summary = compile_run(
             cfg, in_tmp / "run", lms=build_lms(cfg.models), use_cache=False, progress=Progress(quiet=True)
         )
-    tokens = sum(
-        sum(u.get(k, 0) for k in ("prompt_tokens", "completion_tokens"))
-        for r in read_jsonl(in_tmp / "run" / "rounds.jsonl")
-        for u in r["usage"].values()
-    )
-    assert tokens > 0
-    assert summary["cost"]["usd"] == pytest.approx(tokens * 2e-6, rel=1e-6)
+    billed = {role: dict(tally) for role, tally in server.usage.items()}
+    assert server.counts["ok"] == server.requests and "reflection" in billed  # GEPA reflected at least once
+    keys = ("prompt_tokens", "completion_tokens")
+    recorded = {role: {k: u.get(k, 0) for k in keys} for role, u in summary["usage_by_role"].items() if u.get("calls")}
+    assert recorded == billed
+    tokens = sum(sum(tally.values()) for tally in billed.values())
+    assert summary["cost"]["usd"] == pytest.approx(tokens * 2e-6, rel=1e-9)  # every role at $2 per million
 
 
 @pytest.mark.parametrize("limit", ["budget.max_tokens=400", "budget.max_usd=0.0008"])
