@@ -66,3 +66,11 @@ class Recorded:
         prefix = (phase, candidate, structure_key(structure), doc_id)
         found = [row for key, row in self.by_key.items() if key[:4] == prefix]
         return sorted(found, key=lambda r: r["round"])
+
+    def take(self, phase: str, candidate: str, structure: dict[str, Any], doc_id: str) -> list[dict[str, Any]]:
+        """`rows_for`, removed from the index: an earlier process's rounds are replayed once, not each time
+        an optimizer evaluates the same harness on the same document again."""
+        found = self.rows_for(phase, candidate, structure, doc_id)
+        for row in found:
+            del self.by_key[row_key(row)]
+        return found

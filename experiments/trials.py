@@ -11,6 +11,7 @@ exported candidate harness. A FatalLMError stops the study; any other failure fa
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from experiments.config import RunConfig
 from experiments.harness import export_harness
 from experiments.optimizer_usage import optimizer_calls
 from experiments.report import summarize
-from experiments.resume import structure_key
+from experiments.resume import Recorded, record_from_row, structure_key
 from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
 from experiments.tracking import Tracker
 from metrics.gap import make_gap_metric
@@ -30,7 +31,7 @@ from optimizers import OptimizerSpec, get
 from optimizers.search_space import suggest
 from programs.budget import BUDGET_KEY, BudgetExceeded
 from programs.errors import FatalLMError
-from programs.loop import OBSERVER_KEY
+from programs.loop import OBSERVER_KEY, RESUME_KEY
 
 log = logging.getLogger("autodata.trials")
 
@@ -52,6 +53,23 @@ class TrialRunner:
     tracker: Tracker
     out: Path
     workers: int = 1
+
+    def __post_init__(self) -> None:
+        # Rounds recorded before this process started (a killed run resumed in the same --out): an
+        # optimizer re-running an interrupted trial gets them back instead of paying for them again.
+        with self.sink._lock:
+            self.earlier = Recorded(list(self.sink.recorded.by_key.values()))
+        self._earlier_lock = threading.Lock()
+
+    def replay(self, ctx: PhaseContext):
+        structure = ctx.structure.model_dump(mode="json")
+
+        def prior(program: dspy.Module, doc_id: str) -> list:
+            with self._earlier_lock:
+                rows = self.earlier.take(ctx.phase, fingerprint(program), structure, doc_id)
+            return [record_from_row(r) for r in rows]
+
+        return prior
 
     def __call__(self, trial) -> float:
         try:
@@ -99,7 +117,7 @@ class TrialRunner:
         own_usage: dict[str, dict[str, int]] = {}
         try:
             with (
-                dspy.context(**{OBSERVER_KEY: self.sink.observer(opt_ctx)}),
+                dspy.context(**{OBSERVER_KEY: self.sink.observer(opt_ctx), RESUME_KEY: self.replay(opt_ctx)}),
                 self.tracker.active(run_id),
                 optimizer_calls(self.lms, own_usage),
             ):

@@ -33,6 +33,9 @@ OFFTOPIC_ANSWER = (
     "is needed to say more."
 )
 OBSERVER_KEY = "autodata_observer"
+# A callable (program, doc_id) -> rounds an earlier, interrupted process recorded for this harness and
+# document; the trial runner installs it where an optimizer calls the loop, which cannot pass `prior`.
+RESUME_KEY = "autodata_resume"
 
 
 class AgenticSelfInstruct(dspy.Module):
@@ -64,6 +67,9 @@ class AgenticSelfInstruct(dspy.Module):
     def forward(self, document: str, doc_id: str = "", prior: list[RoundRecord] | None = None) -> dspy.Prediction:
         """Run the rounds for one document. `prior` holds rounds recorded before an interruption: the
         loop continues after them with the same feedback, instead of starting the document over."""
+        resume = dspy.settings.get(RESUME_KEY)
+        if prior is None and resume is not None:
+            prior = resume(self, doc_id)
         rounds: list[RoundRecord] = list(prior or [])
         observer = dspy.settings.get(OBSERVER_KEY)
         if any(r.accepted for r in rounds):
