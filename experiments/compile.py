@@ -69,6 +69,7 @@ def compile_run(
     with Tracker(cfg.tracking, run_name=f"compile-{out.name}", tags=tags) as tracker:
         tracker.log_params(tracker.parent_id, cfg.flat())
         sink = RoundSink(out, tracker, progress)
+        state["crashed"] = sink.crashed
         try:
             with dspy.context(**{BUDGET_KEY: guard, LIMITS_KEY: role_limits(cfg)}):
                 _phases(cfg, out, lms, sink, tracker, progress, state)

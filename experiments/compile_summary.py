@@ -1,7 +1,9 @@
 """The compile run's summary: `summary.json` contents, headline MLflow metrics, and the printed table.
 
 Built from the phase results and, for run-wide totals (usage, cost, failures, LM errors), from every row
-of `rounds.jsonl`, so the totals include the trials' optimize/select rounds. No LM calls, no writes.
+of `rounds.jsonl`, so the totals include the trials' optimize/select rounds, plus `repeats.jsonl` (rounds
+an optimizer ran again: their calls were made too). Documents that crashed are listed, never folded
+into the rejections. No LM calls, no writes.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from experiments.build import thresholds
 from experiments.config import RunConfig
 from experiments.costs import cost
 from experiments.outputs import read_jsonl
-from experiments.report import comparison_table, summarize
+from experiments.report import cache_totals, comparison_table, merge_usage, summarize
 
 
 def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str, Any]:
     study = state["study"]
     rows = read_jsonl(out / "rounds.jsonl")
+    repeats = read_jsonl(out / "repeats.jsonl")
     everything = summarize(rows, sorted({r["doc_id"] for r in rows})) if rows else None
-    usage = everything["usage_by_role"] if everything else {}
+    usage = merge_usage(everything["usage_by_role"] if everything else {}, *(r.get("usage") or {} for r in repeats))
     usage = with_optimizer_calls(usage, study)
     return {
         "preset": cfg.preset,
@@ -37,11 +40,16 @@ def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str,
         "compiled": state["compiled"],
         "trials": [_trial_row(tr) for tr in study.trials] if study else [],
         "study": {"name": study.study_name, "storage": _storage_of(cfg, out)} if study else None,
+        # Every LM call of the run: recorded rounds of every phase and rounds run again (repeats.jsonl).
         "usage_by_role": usage,
-        # Totals over every recorded round of every phase (trials' optimize/select rounds included).
-        "all_rounds": {k: everything[k] for k in ("rounds", "failure_mix", "lm_errors", "calls_by_role")}
+        "cache": cache_totals(usage),
+        "all_rounds": {
+            **{k: everything[k] for k in ("rounds", "failure_mix", "lm_errors", "calls_by_role")},
+            "repeated_rounds": len(repeats),
+        }
         if everything
         else None,
+        "crashed_documents": state.get("crashed", []),
         "cost": cost(usage, table),
         "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id, "failures": tracker.failures},
         "wall_seconds": round(seconds, 1),
@@ -114,8 +122,23 @@ def print_summary(summary: dict[str, Any], stream=None) -> None:
     usd = f"${c['usd']:.4f}" if c["usd"] is not None else f"unknown (no price for: {', '.join(c['unknown'])})"
     tokens = sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in summary["usage_by_role"].values())
     print(f"tokens: {tokens:,}  cost: {usd}  wall time: {summary['wall_seconds']:.0f}s", file=stream)
+    cache = summary.get("cache") or {}
+    if cache.get("hits"):
+        print(
+            f"from DSPy's cache: {cache['hits']:,} of {cache['calls']:,} calls, which cost {cache['tokens']:,} "
+            f"tokens and {cache['seconds']:.0f}s when first made",
+            file=stream,
+        )
     if summary.get("stopped_by"):
         print(f"STOPPED EARLY: {summary['stopped_by']}", file=stream)
+    crashed = summary.get("crashed_documents") or []
+    if crashed:
+        first = crashed[0]
+        print(
+            f"CRASHED: {len(crashed)} document run(s) stopped on an error outside any LM call "
+            f"(first: {first['phase']} {first['doc_id']}: {first['error']}); see crashed_documents in summary.json",
+            file=stream,
+        )
     print(f"outputs: {summary['out']}  (program.json, harness.json, rounds.jsonl, summary.json)", file=stream)
     print(f"MLflow: {summary['mlflow']['tracking_uri']}  run {summary['mlflow']['parent_run_id']}", file=stream)
     if summary["preset"] in ("quick", "default"):

@@ -32,6 +32,32 @@ FIELDS = (
 )
 
 
+def features():
+    """The dataset's schema, declared so that an empty dataset has the same columns as a full one."""
+    import datasets
+
+    text = datasets.Value("string")
+    number = datasets.Value("float64")
+    return datasets.Features(
+        {
+            "doc_id": text,
+            "question_type": text,
+            "skill_tags": datasets.Sequence(text),
+            "context": text,
+            "question": text,
+            "reference_answer": text,
+            "rubric": [{"criterion": text, "weight": datasets.Value("int64")}],
+            "weak_mean": number,
+            "strong_mean": number,
+            "gap": number,
+            "round": datasets.Value("int64"),
+            "source_title": text,
+            "source_licence": text,
+            "source": text,
+        }
+    )
+
+
 def rows_for_dataset(accepted: list[dict[str, Any]], docs: list) -> list[dict[str, Any]]:
     by_id = {d.id: d for d in docs}
     out = []
@@ -46,15 +72,21 @@ def rows_for_dataset(accepted: list[dict[str, Any]], docs: list) -> list[dict[st
 
 
 def write_dataset(
-    out: Path, accepted: list[dict[str, Any]], docs: list, harness: dict[str, Any], cfg: RunConfig
+    out: Path,
+    accepted: list[dict[str, Any]],
+    docs: list,
+    harness: dict[str, Any],
+    cfg: RunConfig,
+    failure_mix: dict[str, int] | None = None,
 ) -> dict[str, Any]:
+    """Write the dataset folder and `accepted.parquet`; an empty result is written as an empty dataset."""
     import datasets
 
     rows = rows_for_dataset(accepted, docs)
     folder = out / "dataset"
     (folder / "data").mkdir(parents=True, exist_ok=True)
-    features = None if rows else datasets.Features({k: datasets.Value("string") for k in ("doc_id", "question")})
-    table = datasets.Dataset.from_list(rows, features=features)
+    schema = features()
+    table = datasets.Dataset.from_dict({name: [r[name] for r in rows] for name in schema}, features=schema)
     # A content hash in the file name: `datasets` caches local folders by their data-file patterns, so two
     # runs' folders with the same relative file name would read back each other's cached rows.
     digest = hashlib.sha1(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()[:10]
@@ -63,11 +95,18 @@ def write_dataset(
         old.unlink()
     table.to_parquet(str(folder / data_file))
     table.to_parquet(str(out / "accepted.parquet"))
-    atomic_write_text(folder / "README.md", card(rows, docs, harness, cfg, data_file))
+    atomic_write_text(folder / "README.md", card(rows, docs, harness, cfg, data_file, failure_mix))
     return {"path": str(folder), "rows": len(rows)}
 
 
-def card(rows: list[dict[str, Any]], docs: list, harness: dict[str, Any], cfg: RunConfig, data_file: str) -> str:
+def card(
+    rows: list[dict[str, Any]],
+    docs: list,
+    harness: dict[str, Any],
+    cfg: RunConfig,
+    data_file: str,
+    failure_mix: dict[str, int] | None = None,
+) -> str:
     licences = Counter(getattr(d, "licence", "unknown") for d in docs)
     used = Counter(r["source_licence"] for r in rows)
     t = harness["acceptance"]
@@ -85,6 +124,7 @@ def card(rows: list[dict[str, Any]], docs: list, harness: dict[str, Any], cfg: R
         "Each was accepted only when the strong solver passed and the weak solver failed by the required gap,",
         "judged criterion by criterion; scores and decisions were computed by code from the judge's verdicts.",
         "",
+        *_empty_note(rows, failure_mix),
         "## Provenance",
         f"- harness: {harness.get('source', {})}",
         f"- role models: {harness.get('models')} (this run: "
@@ -103,3 +143,19 @@ def card(rows: list[dict[str, Any]], docs: list, harness: dict[str, Any], cfg: R
         "{criterion, weight}), weak_mean, strong_mean, gap, round, source_title, source_licence, source.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _empty_note(rows: list[dict[str, Any]], failure_mix: dict[str, int] | None) -> list[str]:
+    if rows:
+        return []
+    why = ", ".join(f"{reason} {n}" for reason, n in sorted((failure_mix or {}).items())) or "no rounds ran"
+    return [
+        "**This dataset is empty: no question met the acceptance criterion on these documents.** "
+        f"Rejected rounds by reason: {why}. Every round, with its scores and reason, is in `rounds.jsonl` "
+        "beside this folder.",
+        "",
+        "The data file holds the full schema and no rows. `datasets.load_dataset` (5.2) refuses a split "
+        "with no examples (huggingface/datasets#8401); read the file with `pyarrow.parquet.read_table` or "
+        "`pandas.read_parquet` instead.",
+        "",
+    ]

@@ -190,6 +190,7 @@ def evaluate_run(
             "corpus": corpus.summary(),
             "wall_seconds": round(time.monotonic() - started, 1),
             "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id},
+            "crashed_documents": sink.crashed,  # document runs that raised outside any LM call
         }
         record = report(
             rows,
@@ -262,6 +263,9 @@ def _main(args: argparse.Namespace) -> int:
         )
     print("\n" + mt.markdown_table(record["stats"]) + "\n\n" + mt.markdown_pairs(record["paired"]))
     print(f"\n{NOTE}\nplots: {', '.join(record['plots']) or 'none'}")
+    crashed = record.get("crashed_documents") or []
+    if crashed:
+        print(f"CRASHED: {len(crashed)} document run(s); see crashed_documents in evaluation.json")
     return 0
 
 

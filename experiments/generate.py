@@ -65,13 +65,15 @@ def generate_run(args: argparse.Namespace, lms=None) -> dict:
         )
         run_phase(program, docs, sink, ctx, workers=cfg.workers)
         stats = summarize(read_jsonl(out / "rounds.jsonl"), [d.id for d in docs])
-        info = write_dataset(out, read_jsonl(out / "accepted.jsonl"), docs, record, cfg)
+        accepted = read_jsonl(out / "accepted.jsonl")
+        info = write_dataset(out, accepted, docs, record, cfg, failure_mix=stats["failure_mix"])
         summary = {
             "harness": str(args.harness),
             "docs": str(args.docs),
             "stats": stats,
             "dataset": info,
             "skipped": corpus.skipped,
+            "crashed_documents": sink.crashed,
         }
         atomic_write_json(out / "summary.json", summary)
         for name in ("summary.json", "accepted.jsonl", "rounds.jsonl"):
@@ -127,6 +129,10 @@ def _main(args: argparse.Namespace) -> int:
         f"\n{s['accepted']} accepted of {s['documents']} documents (pass rate {s['pass_rate']}), "
         f"{s['rounds']} rounds; dataset: {summary['dataset']['path']} ({summary['dataset']['rows']} rows)"
     )
+    if not summary["dataset"]["rows"]:
+        print(f"nothing was accepted (rejected rounds: {s['failure_mix']}); the dataset is empty and says so")
+    if summary["crashed_documents"]:
+        print(f"CRASHED: {len(summary['crashed_documents'])} document(s); see crashed_documents in summary.json")
     return 0
 
 

@@ -40,6 +40,7 @@ class JsonlLog:
     def __init__(self, path: Path):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()  # the file exists from the start, also when nothing is ever appended to it
         self._lock = threading.Lock()
         self._repair()
 

@@ -3,7 +3,9 @@
 Everything is computed from `rounds.jsonl` rows, so a summary can be rebuilt from the files alone. The
 weak/strong/gap means are over accepted examples (what the paper's Table 1 reports); the failure mix is
 over rounds that were not accepted. Tokens per accepted example divide ALL tokens spent on the phase's
-documents (failed rounds included) by the number of accepted examples.
+documents (failed rounds included, cached replies at what they originally cost) by the number of
+accepted examples. Calls answered from DSPy's cache are reported as cached (`cache`: hits, and the
+tokens and seconds those replies cost when they were made), never as free work.
 """
 
 from __future__ import annotations
@@ -22,14 +24,17 @@ def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
     n, k = len(doc_ids), len(accepted_docs)
     lo, hi = wilson(k, n)
     tokens: dict[str, int] = defaultdict(int)
+    cached: dict[str, int] = defaultdict(int)
     calls: dict[str, int] = defaultdict(int)
     usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in mine:
         for role, u in (r.get("usage") or {}).items():
             tokens[role] += u.get("prompt_tokens", 0) + u.get("completion_tokens", 0)
+            cached[role] += u.get("cached_prompt_tokens", 0) + u.get("cached_completion_tokens", 0)
             calls[role] += u.get("calls", 0)
             for key, value in u.items():
                 usage[role][key] += value
+    spent = {role: tokens[role] + cached[role] for role in tokens}
 
     def avg(key: str) -> float | None:
         values = [r[key] for r in accepted if r.get(key) is not None]
@@ -58,8 +63,30 @@ def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
         "tokens_by_role": dict(tokens),
         "usage_by_role": {role: dict(u) for role, u in usage.items()},
         "calls_by_role": dict(calls),
-        "tokens_per_accepted": {role: round(t / k, 1) for role, t in tokens.items()} if k else None,
+        "tokens_per_accepted": {role: round(t / k, 1) for role, t in spent.items()} if k else None,
         "seconds": round(sum(r.get("seconds", 0.0) for r in mine), 1),
+        "cache": cache_totals(usage),
+    }
+
+
+def merge_usage(*usages: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Per-role usage tallies added key by key."""
+    total: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(int))
+    for usage in usages:
+        for role, u in usage.items():
+            for key, value in u.items():
+                total[role][key] += value
+    return {role: dict(u) for role, u in total.items()}
+
+
+def cache_totals(usage_by_role: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Calls answered from DSPy's cache, and the tokens and seconds their replies originally cost."""
+    roles = usage_by_role.values()
+    return {
+        "hits": sum(u.get("cache_hits", 0) for u in roles),
+        "calls": sum(u.get("calls", 0) for u in roles),
+        "tokens": sum(u.get("cached_prompt_tokens", 0) + u.get("cached_completion_tokens", 0) for u in roles),
+        "seconds": round(sum(u.get("cached_seconds", 0.0) for u in roles), 1),
     }
 
 
@@ -69,6 +96,20 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
+
+
+def _work_cell(key: str, col: dict[str, Any]) -> str:
+    """Tokens, seconds and cache hits, with cached calls shown at what they originally cost."""
+    cache = col.get("cache") or {}
+    if key == "cache":
+        return f"{cache.get('hits', 0):,} of {cache.get('calls', 0):,}"
+    if key == "tokens_total":
+        live, before = sum((col.get("tokens_by_role") or {}).values()), cache.get("tokens", 0)
+        return f"{live:,} + {before:,} cached" if cache.get("hits") else f"{live:,}"
+    live = col.get("seconds")
+    if live is None:
+        return "-"
+    return f"{live:.1f} + {cache.get('seconds', 0.0):.1f} cached" if cache.get("hits") else f"{live:.1f}"
 
 
 def comparison_table(columns: dict[str, dict[str, Any]]) -> str:
@@ -86,6 +127,7 @@ def comparison_table(columns: dict[str, dict[str, Any]]) -> str:
         ("rounds run", "rounds"),
         ("tokens (all roles)", "tokens_total"),
         ("seconds in rounds", "seconds"),
+        ("calls from cache", "cache"),
     ]
     body = []
     for label, key in rows:
@@ -95,8 +137,8 @@ def comparison_table(columns: dict[str, dict[str, Any]]) -> str:
             if key == "pass_rate_ci95":
                 lo, hi = col.get(key) or (None, None)
                 cells.append(f"[{lo:.2f}, {hi:.2f}]" if lo is not None else "-")
-            elif key == "tokens_total":
-                cells.append(f"{sum((col.get('tokens_by_role') or {}).values()):,}")
+            elif key in ("tokens_total", "seconds", "cache"):
+                cells.append(_work_cell(key, col))
             else:
                 cells.append(_fmt(col.get(key)))
         body.append([label, *cells])

@@ -2,9 +2,12 @@
 
 `RoundSink` receives each round from the loop (through DSPy's context, so optimizer threads report
 too), appends it to `rounds.jsonl` (and accepted ones to `accepted.jsonl`), logs its metrics to the
-phase's MLflow run with a step, and updates progress. `run_phase` runs a program over documents,
-concurrently when asked; one document's failure is recorded and the phase goes on, while a
-`FatalLMError` (bad key, unknown model) stops the run.
+phase's MLflow run with a step, and updates progress. A round already recorded (an optimizer
+re-evaluating a candidate on a document, or a resumed run) is not written twice, but its LM calls were
+made: the budget counts them and `repeats.jsonl` keeps their usage for the run's totals. `run_phase`
+runs a program over documents, concurrently when asked; a document that crashes (an exception outside
+any LM call) is recorded in `sink.crashed` for the summaries and the phase goes on, while a
+`FatalLMError` (bad key, unknown model, an unexpected error in a role call) stops the run.
 """
 
 from __future__ import annotations
@@ -61,8 +64,10 @@ class RoundSink:
     def __init__(self, out_dir: Path, tracker: Tracker, progress: Progress):
         self.rounds = JsonlLog(out_dir / "rounds.jsonl")
         self.accepted = JsonlLog(out_dir / "accepted.jsonl")
+        self.repeats = JsonlLog(out_dir / "repeats.jsonl")
         self.recorded = Recorded(read_jsonl(out_dir / "rounds.jsonl"))
         self.tracker, self.progress = tracker, progress
+        self.crashed: list[dict] = []  # documents that raised outside any LM call, by phase
         self._steps: dict[str | None, int] = {}
         self._lock = threading.Lock()
 
@@ -75,6 +80,7 @@ class RoundSink:
             if existing is None:
                 self.recorded.by_key[key] = row
         if existing is not None:
+            self.repeats.append(repeat_row(row))
             return existing, False
         self.rounds.append(row)
         if row["accepted"]:
@@ -93,10 +99,10 @@ class RoundSink:
                 structure=ctx.structure,
                 trial=ctx.trial,
             )
-            row, fresh = self.record(row)
+            row, _ = self.record(row)
             guard = dspy.settings.get(BUDGET_KEY)
-            if guard is not None and fresh:
-                guard.add(record.usage)  # a round found already recorded was paid for before
+            if guard is not None:
+                guard.add(record.usage)  # every call made, also for a round recorded before
             with self._lock:
                 ctx.rows.append(row)
                 step = self._steps[ctx.run_id] = self._steps.get(ctx.run_id, 0) + 1
@@ -111,6 +117,17 @@ class RoundSink:
             self.progress.round_done(record.doc_id, record.summary_line(), record.accepted, tokens)
 
         return observe
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0][:300]}" if text else type(exc).__name__
+
+
+def repeat_row(row: dict) -> dict:
+    """What `repeats.jsonl` keeps of a re-run round: its key and what the re-run cost."""
+    keep = ("phase", "candidate", "trial", "split", "doc_id", "round", "reason", "usage", "errors", "seconds", "time")
+    return {k: row.get(k) for k in keep}
 
 
 @dataclass
@@ -144,8 +161,11 @@ def run_phase(
         except (FatalLMError, BudgetExceeded):
             raise
         except Exception as exc:  # one document's fault must not end the phase
-            log.warning("document %s failed: %s: %s", doc.id, type(exc).__name__, exc)
-            return DocOutcome(doc.id, False, 0, error=f"{type(exc).__name__}: {exc}")
+            error = _one_line(exc)
+            log.warning("document %s crashed: %s", doc.id, error)
+            with sink._lock:
+                sink.crashed.append({"phase": ctx.phase, "trial": ctx.trial, "doc_id": doc.id, "error": error})
+            return DocOutcome(doc.id, False, 0, error=error)
         finally:
             sink.progress.doc_done()
 

@@ -1,8 +1,10 @@
 """Per-role accounting of LM calls and tokens, independent of how providers name their models.
 
 `UsageMeter.role(name)` is a context manager around one role call: it opens a DSPy usage tracker,
-then adds the call, its prompt/completion tokens and its wall seconds to that role's tally. Cache hits count as calls
-with no tokens (DSPy reports no usage for them). Thread-safe; merges across rounds and phases.
+then adds the call, its prompt/completion tokens and its wall seconds to that role's tally. Cache hits
+count as calls with no new tokens (DSPy reports no usage for them); they are tallied apart, as
+`cache_hits` with the tokens and seconds the cached replies originally cost (`programs.cache_hits`).
+Thread-safe; merges across rounds and phases.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dspy
+
+from programs.cache_hits import CacheTally, watch
 
 _PROMPT_KEYS = ("prompt_tokens", "input_tokens")
 _COMPLETION_KEYS = ("completion_tokens", "output_tokens")
@@ -34,13 +38,15 @@ class UsageMeter:
     @contextmanager
     def role(self, name: str) -> Iterator[None]:
         started = time.monotonic()
-        with dspy.track_usage() as tracker:
+        with dspy.track_usage() as tracker, watch() as cached:
             try:
                 yield
             finally:
-                self._add(name, tracker.get_total_tokens(), time.monotonic() - started)
+                self._add(name, tracker.get_total_tokens(), time.monotonic() - started, cached)
 
-    def _add(self, role: str, by_model: dict[str, dict], seconds: float = 0.0) -> None:
+    def _add(
+        self, role: str, by_model: dict[str, dict], seconds: float = 0.0, cached: CacheTally | None = None
+    ) -> None:
         prompt = sum(_tokens(u, _PROMPT_KEYS) for u in by_model.values())
         completion = sum(_tokens(u, _COMPLETION_KEYS) for u in by_model.values())
         with self._lock:
@@ -49,6 +55,12 @@ class UsageMeter:
             tally["prompt_tokens"] += prompt
             tally["completion_tokens"] += completion
             tally["seconds"] = round(tally.get("seconds", 0) + seconds, 3)
+            if cached is not None and cached.hits:
+                # Answered from DSPy's cache: no tokens now, but this is what the replies cost when made.
+                tally["cache_hits"] = tally.get("cache_hits", 0) + cached.hits
+                tally["cached_prompt_tokens"] = tally.get("cached_prompt_tokens", 0) + cached.prompt_tokens
+                tally["cached_completion_tokens"] = tally.get("cached_completion_tokens", 0) + cached.completion_tokens
+                tally["cached_seconds"] = round(tally.get("cached_seconds", 0) + cached.seconds, 3)
 
     def tokens(self, role: str) -> int:
         with self._lock:

@@ -72,6 +72,8 @@ def test_outputs_and_rows(run):
     cfg, out, summary = run
     for name in ("program.json", "harness.json", "config.json", "rounds.jsonl", "accepted.jsonl", "summary.json"):
         assert (out / name).exists(), name
+    assert summary["crashed_documents"] == [], summary["crashed_documents"]  # a crash is never a rejection
+    assert json.loads((out / "summary.json").read_text())["crashed_documents"] == []
     rows = read_jsonl(out / "rounds.jsonl")
     assert {r["phase"] for r in rows} == {"baseline", "optimize", "select", "final"}
     for row in rows:

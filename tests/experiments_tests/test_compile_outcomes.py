@@ -1,0 +1,83 @@
+"""Compile and generate outcomes the happy path does not show: LM calls of rounds run again, crashed
+documents, and runs that accept nothing (cache off, scripted roles, no MLflow unless a test needs it)."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import dspy
+import pyarrow.parquet
+
+from experiments import generate
+from experiments.compile import compile_run
+from experiments.compile_summary import print_summary
+from experiments.config import build_config
+from experiments.dataset_card import features
+from experiments.outputs import read_jsonl
+from experiments.progress import Progress
+from programs.loop import AgenticSelfInstruct
+from tests.experiments_tests.test_compile_scripted import scripted_lms
+from tests.support.workers import SETTINGS, write_docs
+from tests.support.world import World
+
+LOOP_ROLES = ("challenger", "verifier", "weak", "strong", "judge")
+PLAN = {1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}}
+
+
+def compile_in(tmp, world: World, *extra: str, lms=None):
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    docs = write_docs(tmp / "docs")
+    cfg = build_config({}, [f"corpus.source={docs}", *SETTINGS, "search.n_trials=1", "tracking.enabled=false", *extra])
+    lms = lms or scripted_lms(world)
+    summary = compile_run(cfg, tmp / "run", lms=lms, use_cache=False, progress=Progress(quiet=True))
+    return summary, lms
+
+
+def test_every_lm_call_is_counted_when_an_optimizer_runs_a_round_again(in_tmp):
+    # With 10 metric calls GEPA evaluates some candidates on the same documents more than once.
+    summary, lms = compile_in(in_tmp, World(n_penalty=None, plan=PLAN), "optimizer.max_metric_calls=10")
+    repeats = read_jsonl(in_tmp / "run" / "repeats.jsonl")
+    assert repeats and all(r["phase"] == "optimize" for r in repeats)
+    made = {role: lms[role].engine.calls for role in LOOP_ROLES}
+    assert {role: summary["usage_by_role"][role]["calls"] for role in LOOP_ROLES} == made
+    assert summary["all_rounds"]["repeated_rounds"] == len(repeats)
+
+
+def test_a_crashed_document_is_in_summary_json_and_the_printed_summary(in_tmp, monkeypatch, capsys):
+    original = AgenticSelfInstruct.forward
+
+    def forward(self, document, doc_id="", prior=None):
+        if doc_id == "paper0":
+            raise RuntimeError("a bug outside any LM call")
+        return original(self, document, doc_id, prior)
+
+    monkeypatch.setattr(AgenticSelfInstruct, "forward", forward)
+    summary, _ = compile_in(in_tmp, World(n_penalty=None, plan=PLAN))
+    crashed = json.loads((in_tmp / "run" / "summary.json").read_text())["crashed_documents"]
+    assert crashed and {c["doc_id"] for c in crashed} == {"paper0"}
+    assert all(c["error"] == "RuntimeError: a bug outside any LM call" for c in crashed)
+    print_summary(summary)
+    assert "CRASHED: " in capsys.readouterr().out
+
+
+def test_nothing_accepted_still_writes_accepted_jsonl_and_generate_writes_an_empty_dataset(in_tmp, monkeypatch, capsys):
+    never = World(n_penalty=None, plan={})  # both solvers answer "I do not know.": every round fails on strong
+    summary, lms = compile_in(in_tmp, never)
+    run = in_tmp / "run"
+    assert summary["compiled"]["test"]["accepted"] == 0 and read_jsonl(run / "rounds.jsonl")
+    assert (run / "accepted.jsonl").exists() and read_jsonl(run / "accepted.jsonl") == []
+
+    new_docs = write_docs(in_tmp / "new_docs", n=2)
+    monkeypatch.setattr(generate, "generate_run", functools.partial(generate.generate_run, lms=lms))
+    argv = ["--harness", str(run), "--docs", str(new_docs), "--out", str(in_tmp / "gen"), "--no-cache", "--quiet"]
+    assert generate.main([*argv, "--set", "tracking.enabled=false"]) == 0
+    assert "nothing was accepted" in capsys.readouterr().out
+    gen = in_tmp / "gen"
+    (data_file,) = (gen / "dataset" / "data").glob("train-*.parquet")
+    table = pyarrow.parquet.read_table(data_file)  # load_dataset cannot read an empty split (see the card)
+    assert table.num_rows == 0 and {"question", "rubric", "gap", "source_licence"} <= set(table.column_names)
+    assert table.column_names == list(features())  # the same columns as a dataset with rows
+    assert "This dataset is empty" in (gen / "dataset" / "README.md").read_text()
+    assert (gen / "accepted.parquet").exists() and read_jsonl(gen / "accepted.jsonl") == []
+    assert json.loads((gen / "summary.json").read_text())["dataset"]["rows"] == 0

@@ -1,0 +1,110 @@
+"""The round sink and `run_phase`: rounds run again, rounds answered from the cache, crashed documents."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import dspy
+import pytest
+
+from experiments.budget import BudgetGuard
+from experiments.config import BudgetConfig, TrackingConfig
+from experiments.outputs import read_jsonl
+from experiments.progress import Progress
+from experiments.report import comparison_table, summarize
+from experiments.runner import PhaseContext, RoundSink, run_phase
+from experiments.tracking import Tracker
+from metrics import HarnessPolicy, thresholds_for
+from programs import AgenticSelfInstruct, RubricStructure
+from programs.budget import BUDGET_KEY
+from programs.loop import OBSERVER_KEY
+from tests.support.world import World
+
+STRUCTURE = RubricStructure(allow_penalties=False, min_positive=4, max_positive=4, min_penalties=0)
+DOC = SimpleNamespace(id="d1", text="A paper about KW1.")
+
+
+def program_and_engines(cache: bool):
+    world = World(plan={1: {"weak": [1]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}})
+    program = AgenticSelfInstruct(HarnessPolicy(STRUCTURE, thresholds_for("paper")), max_rounds=2, n_samples=2)
+    engines = world.engines()
+    for role, engine in engines.items():
+        getattr(program, role).set_lm(dspy.LM(f"scripted/{role}", engine=engine, cache=cache, num_retries=0))
+    dspy.configure(adapter=dspy.JSONAdapter(), track_usage=True)
+    return program, engines
+
+
+def sink_and_context(out, phase: str = "optimize"):
+    sink = RoundSink(out, Tracker(TrackingConfig(enabled=False), "t"), Progress(quiet=True))
+    return sink, PhaseContext(phase, None, {"d1": "train"}, "paper", thresholds_for("paper"), STRUCTURE)
+
+
+def calls_of(usage_by_role: dict) -> int:
+    return sum(u["calls"] for u in usage_by_role.values())
+
+
+def test_a_round_run_again_is_not_written_twice_but_every_call_is_counted(tmp_path):
+    """What an optimizer does when it evaluates the same candidate on the same document twice."""
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    program, engines = program_and_engines(cache=False)
+    sink, ctx = sink_and_context(tmp_path)
+    guard = BudgetGuard(BudgetConfig(), {})
+    with dspy.context(**{OBSERVER_KEY: sink.observer(ctx), BUDGET_KEY: guard}):
+        program(document=DOC.text, doc_id=DOC.id)
+        program(document=DOC.text, doc_id=DOC.id)
+    made = sum(e.calls for e in engines.values())
+    rows, repeats = read_jsonl(tmp_path / "rounds.jsonl"), read_jsonl(tmp_path / "repeats.jsonl")
+    assert len(rows) == 2 and len(repeats) == 2  # the second run's two rounds were recorded already
+    assert [(r["doc_id"], r["round"]) for r in repeats] == [(r["doc_id"], r["round"]) for r in rows]
+    assert calls_of(guard.usage) == made
+    assert calls_of(summarize(rows, ["d1"])["usage_by_role"]) + sum(calls_of(r["usage"]) for r in repeats) == made
+
+
+def test_rounds_answered_from_the_cache_are_reported_as_cached_not_free(tmp_path):
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=True)
+    program, engines = program_and_engines(cache=True)
+    sink, first = sink_and_context(tmp_path, "baseline")
+    run_phase(program, [DOC], sink, first)
+    made = sum(e.calls for e in engines.values())
+    _, again = sink_and_context(tmp_path, "final")  # the same harness on the same document: all cached
+    run_phase(program, [DOC], sink, again)
+    assert sum(e.calls for e in engines.values()) == made  # no new LM call
+    before, cached = summarize(first.rows, ["d1"]), summarize(again.rows, ["d1"])
+    assert sum(cached["tokens_by_role"].values()) == 0
+    assert cached["cache"]["hits"] == cached["cache"]["calls"] == calls_of(before["usage_by_role"])
+    live = sum(before["tokens_by_role"].values()) + before["cache"]["tokens"]
+    assert cached["cache"]["tokens"] == live > 0
+    assert cached["cache"]["seconds"] >= 0 and all(
+        u["cached_seconds"] > 0 for r in again.rows for u in r["usage"].values()
+    )
+    table = comparison_table({"baseline": before, "final": cached})
+    tokens_line = next(line for line in table.splitlines() if line.startswith("tokens"))
+    assert f"0 + {live:,} cached" in tokens_line
+    assert "cached" in next(line for line in table.splitlines() if line.startswith("seconds"))
+
+
+def test_a_crashed_document_is_recorded_and_the_phase_goes_on(tmp_path):
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    program, _ = program_and_engines(cache=False)
+    original = program.forward
+
+    def forward(document, doc_id="", prior=None):
+        if doc_id == "bad":
+            raise RuntimeError("a bug outside any LM call\nsecond line")
+        return original(document=document, doc_id=doc_id, prior=prior)
+
+    program.forward = forward
+    sink, ctx = sink_and_context(tmp_path, "baseline")
+    bad = SimpleNamespace(id="bad", text="Another paper.")
+    outcomes = run_phase(program, [bad, DOC], sink, ctx)
+    assert [o.error for o in outcomes] == ["RuntimeError: a bug outside any LM call", None]
+    assert sink.crashed == [
+        {"phase": "baseline", "trial": None, "doc_id": "bad", "error": "RuntimeError: a bug outside any LM call"}
+    ]
+    assert {r["doc_id"] for r in read_jsonl(tmp_path / "rounds.jsonl")} == {"d1"}
+
+
+@pytest.fixture(autouse=True)
+def _no_cache_after():
+    yield
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
