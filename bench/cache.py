@@ -3,12 +3,13 @@
 Every compile is the real CLI (`python -m experiments.compile`) in its own process, with all roles on
 the fake OpenAI-compatible server (own process, fixed latency), so backend calls are counted at the
 server. Cache: run 1 with an empty DSPy disk cache (`DSPY_CACHEDIR`), run 2 identical in a new --out
-with the same cache, run 3 with --no-cache as the control. Resume (--no-cache, to isolate it from the
-cache): a run is killed with SIGKILL once the server has seen a given share of a full run's requests,
-then re-run with the same --out; repeated work = killed + resumed requests - full-run requests.
-Tracking is off (MLflow time is not the subject). It does not test hosted providers.
+with the same cache, run 3 with --no-cache as the control. Resume (bench/resume.py): a run is killed
+with SIGKILL once the server has seen a given share of a full run's requests, then re-run with the same
+--out; repeated work = killed + resumed requests - full-run requests. Resume runs once with --no-cache
+(nothing can be answered from the cache) and once with the cache on. Tracking is off (MLflow time is
+not the subject). It does not test hosted providers.
 
-Run: .venv/bin/python -m bench.cache [--repeats 3] [--latency 0.02]
+Run: .venv/bin/python -m bench.cache [--repeats 3] [--latency 0.02] [--kill-at 0.1,0.35,0.6,0.9]
 """
 
 from __future__ import annotations
@@ -20,11 +21,23 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
-from bench.common import PYTHON, ROOT, load_avg, machine, md_table, median, scratch, setup_env, write_report
+from bench.common import (
+    PYTHON,
+    ROOT,
+    command_line,
+    load_avg,
+    machine,
+    md_table,
+    median,
+    scratch,
+    setup_env,
+    write_report,
+)
+from bench.resume import resume_repeat
 
-COMMAND = ".venv/bin/python -m bench.cache"
 SETTINGS = [
     "corpus.n_train=2",
     "corpus.n_val=2",
@@ -86,15 +99,6 @@ def run_compile(url: str, docs: Path, out: Path, cache_dir: Path, no_cache: bool
     return {"requests": stats(url)["requests"] - before, "process_wall_s": wall, "compile_wall_s": inner}
 
 
-def rounds_in(out: Path) -> tuple[int, int]:
-    """(rows in rounds.jsonl, distinct round keys): equal when nothing was written twice."""
-    from experiments.outputs import read_jsonl
-    from experiments.resume import row_key
-
-    rows = read_jsonl(out / "rounds.jsonl")
-    return len(rows), len({row_key(r) for r in rows})
-
-
 def cache_repeat(url: str, docs: Path, tmp: Path) -> dict:
     cache = tmp / "cache"
     first = run_compile(url, docs, tmp / "run1", cache)
@@ -103,27 +107,11 @@ def cache_repeat(url: str, docs: Path, tmp: Path) -> dict:
     return {"first": first, "second": second, "no_cache": control, "load1": load_avg()[0]}
 
 
-def resume_repeat(url: str, docs: Path, tmp: Path, full: int, share: float) -> dict:
-    out = tmp / f"resume-{int(100 * share)}"
-    killed = run_compile(url, docs, out, tmp / "unused-cache", no_cache=True, kill_at=int(full * share))
-    resumed = run_compile(url, docs, out, tmp / "unused-cache", no_cache=True)
-    rows, keys = rounds_in(out)
-    return {
-        "kill_share": share,
-        "killed_requests": killed["requests"],
-        "resumed_requests": resumed["requests"],
-        "repeated_requests": killed["requests"] + resumed["requests"] - full,
-        "rows": rows,
-        "distinct_rounds": keys,
-        "load1": load_avg()[0],
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.cache", description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--latency", type=float, default=0.02)
-    p.add_argument("--kill-at", default="0.25,0.6", help="shares of a full run's requests at which to kill")
+    p.add_argument("--kill-at", default="0.1,0.35,0.6,0.9", help="shares of a full run's requests at which to kill")
     args = p.parse_args(argv)
     setup_env()
     from bench.fakeserver import served
@@ -137,12 +125,18 @@ def main(argv: list[str] | None = None) -> int:
             c = cache_repeat(server.url, docs, base / f"cache-{rep}")
             caches.append(c)
             print(f"rep {rep} cache: {json.dumps(c)}", file=sys.stderr, flush=True)
+            reference = base / f"cache-{rep}" / "run3"  # the uninterrupted --no-cache run
             for share in (float(s) for s in args.kill_at.split(",") if s):
-                r = resume_repeat(server.url, docs, base / f"resume-{rep}", c["no_cache"]["requests"], share)
-                resumes.append(r)
-                print(f"rep {rep} resume: {json.dumps(r)}", file=sys.stderr, flush=True)
+                for cache in (False, True):
+                    full = c["first" if cache else "no_cache"]["requests"]
+                    out = base / f"resume-{rep}" / f"{'cache' if cache else 'nocache'}-{int(100 * share)}"
+                    r = resume_repeat(partial(run_compile, server.url, docs), reference, out, full, share, cache)
+                    resumes.append({**r, "load1": load_avg()[0]})
+                    print(f"rep {rep} resume: {json.dumps(r)}", file=sys.stderr, flush=True)
     results, body = report(args, caches, resumes)
-    path = write_report("cache", "Cache and resume (fake server)", COMMAND, info, results, body)
+    path = write_report(
+        "cache", "Cache and resume (fake server)", command_line("bench.cache", argv), info, results, body
+    )
     print(path.read_text())
     return 0
 
@@ -170,29 +164,52 @@ def report(args, caches: list[dict], resumes: list[dict]) -> tuple[dict, str]:
         "## Resume after kill -9",
         "",
     ]
-    shares = sorted({r["kill_share"] for r in resumes})
     res_rows = []
-    for share in shares:
-        mine = [r for r in resumes if r["kill_share"] == share]
-        res_rows.append(
-            [
-                f"{100 * share:.0f}%",
-                median([r["killed_requests"] for r in mine]),
-                median([r["resumed_requests"] for r in mine]),
-                median([r["repeated_requests"] for r in mine]),
-                all(r["rows"] == r["distinct_rounds"] for r in mine),
-            ]
-        )
+    for cache in (False, True):
+        for share in sorted({r["kill_share"] for r in resumes}):
+            mine = [r for r in resumes if r["kill_share"] == share and r["cache"] == cache]
+            if not mine:
+                continue
+            res_rows.append(
+                [
+                    "on" if cache else "off",
+                    f"{100 * share:.0f}%",
+                    " / ".join(sorted({r["landed_in"] for r in mine})),
+                    median([r["killed_requests"] for r in mine]),
+                    median([r["resumed_requests"] for r in mine]),
+                    median([r["repeated_requests"] for r in mine]),
+                    f"{min(r['repeated_requests'] for r in mine)}-{max(r['repeated_requests'] for r in mine)}",
+                    all(r["rows"] == r["distinct_rounds"] for r in mine),
+                    all(r["same_rows_as_uninterrupted"] for r in mine),
+                    " / ".join(sorted({",".join(map(str, r["requeued_trials"])) or "-" for r in mine})),
+                    " / ".join(sorted({str(r["gepa_states_at_kill"]) for r in mine})),
+                ]
+            )
     lines += [
-        "Runs with --no-cache, killed when the server had seen the given share of a full run's requests, then "
-        "re-run with the same --out (the lead's resume). Repeated = killed + resumed - full run.",
+        "Runs killed with SIGKILL when the server had seen the given share of a full run's requests (a full "
+        "run with the same cache setting), then re-run with the same --out. Repeated = killed + resumed - full "
+        "run; the round in flight at the kill is the only work a resume may redo. Landed in = phase of the "
+        "last round recorded before the kill. Same rows = the resumed run's rounds.jsonl equals the "
+        "uninterrupted --no-cache run's, apart from timings, usage and trial numbers. Re-queued = Optuna "
+        "trials interrupted by the kill and queued again with the same parameters (their rounds so far are "
+        "replayed, not recomputed). GEPA states = trials whose GEPA log_dir held a saved state at the kill.",
         "",
         md_table(
-            ["killed at", "requests before kill", "requests after resume", "repeated requests", "no dup rows"], res_rows
+            [
+                "cache",
+                "killed at",
+                "landed in",
+                "requests before kill",
+                "requests after resume",
+                "repeated (median)",
+                "repeated (range)",
+                "no dup rows",
+                "same rows",
+                "re-queued trials",
+                "GEPA states",
+            ],
+            res_rows,
         ),
-        "",
-        "<!-- RESUME: to be completed by the resume work (issue 5): GEPA run-directory and Optuna-trial reuse, "
-        "repeated work per phase. -->",
     ]
     results = {"latency_s": args.latency, "repeats": args.repeats, "cache_runs": caches, "resume_runs": resumes}
     results["median"] = {

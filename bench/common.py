@@ -3,7 +3,8 @@
 `setup_env()` must run before dspy/mlflow are imported (it sets the cache directory, telemetry and
 litellm's offline price map); `scratch(name)` gives a temporary directory removed at exit. `machine()`
 describes where figures came from (CPU, cores, RAM, Python, library versions, load average).
-`write_report(name, ...)` writes bench/reports/<name>.md and .json.
+`write_report(name, ...)` writes bench/reports/<name>.md and .json, headed by the exact command
+(`command_line`) and the commit it ran at.
 Helpers here do not measure anything themselves.
 """
 
@@ -13,6 +14,7 @@ import atexit
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -88,6 +90,11 @@ def _git_commit() -> str | None:
         return None
 
 
+def command_line(module: str, argv: list[str] | None = None) -> str:
+    """The exact command a report came from: the module and the arguments it was given."""
+    return shlex.join([".venv/bin/python", "-m", module, *(sys.argv[1:] if argv is None else argv)])
+
+
 def load_avg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -156,7 +163,7 @@ def write_report(
         f"- load average (1/5/15 min) at start {m['load_avg_at_start']}, at end {m['load_avg_at_end']}; "
         f"{m['date']}\n"
     )
-    text = f"# {title}\n\nCommand: `{command}`\n\n{machine_md}\n{body_md.strip()}\n"
+    text = f"# {title}\n\nCommand (at commit {m['commit']}): `{command}`\n\n{machine_md}\n{body_md.strip()}\n"
     path = REPORTS / f"{name}.md"
     path.write_text(text)
     return path

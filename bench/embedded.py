@@ -20,9 +20,8 @@ import sys
 import time
 from typing import Any
 
-from bench.common import Stopwatch, load_avg, machine, md_table, median, setup_env, write_report
+from bench.common import Stopwatch, command_line, load_avg, machine, md_table, median, setup_env, write_report
 
-COMMAND = ".venv/bin/python -m bench.embedded"
 ABSTRACT = (
     "Sparse Mixture-of-Depths Routing for Efficient Transformers. We propose a router that lets each token "
     "skip a subset of transformer layers. Unlike early-exit methods, skipped layers can be resumed later, "
@@ -264,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep = thread_sweep(args.model, n_ctx, [int(n) for n in args.sweep.split(",") if n])
     results, body = report(args, threads, n_ctx, runs, sweep)
     title = "Embedded throughput (harness vs raw llama-cpp-python)"
-    path = write_report("embedded", title, COMMAND + f" --threads {threads}", info, results, body)
+    path = write_report("embedded", title, command_line("bench.embedded", argv), info, results, body)
     print(path.read_text())
     return 0
 

@@ -1,24 +1,21 @@
-"""Experimental CPU fixes, patched in for one benchmark run only, to measure what a proposed change buys.
+"""CPU settings a benchmark run can change, to measure what a fix buys against the code as shipped.
 
-- "memo": memoize DSPy's `model_metadata.model_info`. For a model name its bundled table does not know
-  (any self-hosted served name such as `openai/judge`), it scans the whole table, and DSPy calls it
-  three times per LM call (capabilities once, pricing twice).
+Every run starts from the shipped state: the DSPy model-metadata memo on (`experiments/lms/dspy_fixes.py`,
+applied by every CLI run when it imports the LM factory). A setting may name changes:
+- "nomemo": DSPy's own `model_info` lookup put back for the run (`dspy_fixes.revert()`), which scans the
+  whole bundled model table for every unknown served name, three times per LM call;
 - "switch": `sys.setswitchinterval(0.001)` (default 0.005 s): a thread whose reply has arrived waits
   less for the GIL while other threads are busy formatting and parsing.
-
-Nothing here is used outside bench/; the real changes belong in the files named in docs/performance.md.
-(A third fix, caching the judge's per-rubric signature, was measured here and is now in programs/judge.py.)
+The previous state is restored when the block ends. Nothing here is used outside bench/.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-KNOWN = ("memo", "switch")
+KNOWN = ("nomemo", "switch")
 
 
 def parse(text: str) -> frozenset[str]:
@@ -30,26 +27,17 @@ def parse(text: str) -> frozenset[str]:
 
 @contextmanager
 def patched(names: frozenset[str]) -> Iterator[None]:
-    import dspy.clients.capabilities as capabilities
-    import dspy.clients.costs as costs
+    from experiments.lms import dspy_fixes
 
-    saved = (capabilities.model_info, costs.model_info)
-    interval = sys.getswitchinterval()
+    was_applied, interval = dspy_fixes.applied(), sys.getswitchinterval()
+    if "nomemo" in names:
+        dspy_fixes.revert()
+    else:
+        dspy_fixes.apply()
     if "switch" in names:
         sys.setswitchinterval(0.001)
-    if "memo" in names:
-        original = saved[0]
-
-        @functools.lru_cache(maxsize=256)
-        def cached(provider, model, namespaces):
-            return original(provider, model, namespaces=None if namespaces is None else list(namespaces))
-
-        def model_info(provider, model, *, namespaces=None):
-            return copy.deepcopy(cached(provider, model, None if namespaces is None else tuple(namespaces)))
-
-        capabilities.model_info = costs.model_info = model_info
     try:
         yield
     finally:
-        capabilities.model_info, costs.model_info = saved
+        (dspy_fixes.apply if was_applied else dspy_fixes.revert)()
         sys.setswitchinterval(interval)

@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import fixes
-from bench.common import ROOT, Stopwatch, machine, md_table, median, scratch, setup_env, write_report
-
-COMMAND = ".venv/bin/python -m bench.overhead"
+from bench.common import ROOT, Stopwatch, command_line, machine, md_table, median, scratch, setup_env, write_report
 
 
 @dataclass
@@ -118,7 +116,7 @@ def config(tracking: bool, tmp: Path):
 def run_level(level: str, docs: list[Doc], tmp: Path) -> dict:
     """One pass of `level` over the documents; returns CPU/wall per round and the three-way split.
 
-    A level is "loop", "runner" or "runner+mlflow", optionally with " +FIX" (bench/fixes.py) patched in.
+    A level is "loop", "runner" or "runner+mlflow", optionally with " +CHANGE" from bench/fixes.py.
     """
     from experiments.build import bind_lms, build_program, configure_dspy, thresholds
     from experiments.progress import Progress
@@ -246,7 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.overhead", description=__doc__.split("\n\n")[0])
     p.add_argument("--docs", type=int, default=30)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--levels", default="loop,runner,runner+mlflow", help="comma-separated; LEVEL +FIX patches a fix")
+    p.add_argument(
+        "--levels",
+        default="loop,runner,runner+mlflow,loop +nomemo",
+        help="comma-separated; 'LEVEL +CHANGE' runs LEVEL with a change from bench/fixes.py",
+    )
     args = p.parse_args(argv)
     setup_env()
     import logging
@@ -312,8 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     body = (
         f"{args.docs} documents x 1 round (every role called), {args.repeats} repeats, medians; one worker; "
         "process CPU time. Per-call columns are ms of CPU per LM call, split into the scripted engine, DSPy "
-        "(inside `Predict.__call__`) and the harness (everything else). A level with ` +fix` patches in "
-        "an experimental CPU fix (bench/fixes.py; `--levels`).\n\n"
+        "(inside `Predict.__call__`) and the harness (everything else). Levels run the code as shipped (the "
+        "DSPy model-metadata memo on, as in every CLI run); ` +nomemo` puts DSPy's own lookup back "
+        "(bench/fixes.py; `--levels`).\n\n"
         + md_table(header, rows)
         + f"\n\nThe judge's per-rubric signature (`programs/judge.py` `judge_signature`, called once per judge call, "
         f"{judge_calls} per round here): {sig['new_rubric_ms']:.2f} ms CPU for a rubric not seen before, "
@@ -324,7 +327,14 @@ def main(argv: list[str] | None = None) -> int:
             [[t["function"], t["calls"], t["tottime_s"], t["cumtime_s"]] for t in top],
         )
     )
-    path = write_report("overhead", "Framework overhead (instant scripted backend)", COMMAND, info, results, body)
+    path = write_report(
+        "overhead",
+        "Framework overhead (instant scripted backend)",
+        command_line("bench.overhead", argv),
+        info,
+        results,
+        body,
+    )
     print(path.read_text())
     return 0
 

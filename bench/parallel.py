@@ -5,8 +5,9 @@ seconds. Role LMs come from the real factory (`openai/<role>` at the server). Fo
 runner (`experiments.runner.run_phase`, rounds.jsonl written, tracking off) runs one round on each of
 `--docs` documents. Ideal time = the documents' call chains x latency / workers; efficiency = ideal /
 measured; speed-up = time at 1 worker / time at W. Client CPU per request and a CPU profile by package
-show whether the client saturates its one usable core (the GIL). Settings with `+fix` re-run with an
-experimental CPU fix patched in (bench/fixes.py). It does not test hosted providers.
+show whether the client saturates its one usable core (the GIL). Every setting runs the code as shipped
+(the DSPy model-metadata memo on); `+nomemo` puts DSPy's own lookup back and `+switch` shortens the GIL
+switch interval, to measure what each buys (bench/fixes.py). It does not test hosted providers.
 
 Run: .venv/bin/python -m bench.parallel [--docs 40] [--latency 0.05] [--repeats 3]
 """
@@ -19,9 +20,8 @@ import time
 from dataclasses import dataclass
 
 from bench import fixes
-from bench.common import Stopwatch, load_avg, machine, md_table, median, scratch, setup_env, write_report
+from bench.common import Stopwatch, command_line, load_avg, machine, md_table, median, scratch, setup_env, write_report
 
-COMMAND = ".venv/bin/python -m bench.parallel"
 N_SAMPLES = 2
 # Per document the calls form a chain: challenger, verifier, 2 sanity judges, then for weak and for
 # strong N_SAMPLES x (answer, judge); sample workers shorten only those chains.
@@ -166,14 +166,15 @@ def report(args, info: dict, runs: list[dict], settings: list[Setting], prof: di
     lines = [
         f"{args.docs} documents x 1 round ({CHAIN_CALLS} LM calls each), server latency {lat:.0f} ms, "
         f"{args.repeats} repeats, medians. workers = documents in parallel (`RunConfig.workers`); sample "
-        "workers = `loop.sample_workers`; fix = experimental CPU fix patched in (bench/fixes.py). "
+        "workers = `loop.sample_workers`; change = what differs from the code as shipped (bench/fixes.py: "
+        "`nomemo` = the DSPy model-metadata memo undone, DSPy's own lookup put back). "
         "Efficiency = ideal / measured wall; client CPU util = process CPU / wall (1.0 = one core).",
         "",
         md_table(
             [
                 "workers",
                 "sample workers",
-                "fix",
+                "change",
                 "requests",
                 "wall s",
                 "ideal s",
@@ -200,8 +201,9 @@ def report(args, info: dict, runs: list[dict], settings: list[Setting], prof: di
     hot = [[k, f"{100 * v:.0f}%"] for k, v in prof["hot_share"].items()]
     lines += [
         "",
-        "Client CPU by package (cProfile own CPU time, one worker, 10 documents; cProfile inflates code that "
-        "makes many small calls, such as model_info's table scan, so the +fix rows give the real savings):",
+        "Client CPU by package (cProfile own CPU time, one worker, 10 documents, code as shipped; cProfile "
+        "inflates code that makes many small calls, so the +nomemo rows, not this profile, give the memo's "
+        "real savings):",
         "",
         md_table(["package", "share"], own),
         "",
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument(
         "--settings",
-        default="1,2,4,8,16,4x2,8x2,1+memo,8+memo,16+memo",
+        default="1,2,4,8,16,4x2,8x2,1+nomemo,8+nomemo,16+nomemo",
         help="comma-separated WORKERS[xSAMPLE_WORKERS][+FIX...]",
     )
     args = p.parse_args(argv)
@@ -248,7 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     with served(0.0) as server:
         prof = profile(server.url, docs[:10])
     results, body = report(args, info, runs, settings, prof)
-    path = write_report("parallel", "Parallel efficiency (fake server, fixed latency)", COMMAND, info, results, body)
+    path = write_report(
+        "parallel",
+        "Parallel efficiency (fake server, fixed latency)",
+        command_line("bench.parallel", argv),
+        info,
+        results,
+        body,
+    )
     print(path.read_text())
     return 0
 

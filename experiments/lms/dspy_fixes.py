@@ -5,7 +5,8 @@ know (every self-hosted served name: vLLM, llama.cpp server, Ollama), and DSPy c
 LM call (capabilities once, pricing twice). bench/parallel measured ~0.8 ms of CPU per request from it,
 enough to keep 8 document workers below 0.8 of ideal speed-up (docs/performance.md). The results depend
 only on (provider, model, namespaces) and the bundled snapshot, so they are memoized; callers get a deep
-copy, as they would from the original. Remove this when DSPy caches the lookup itself.
+copy, as they would from the original. `revert()` puts DSPy's own lookup back (the benchmarks measure
+both). Remove this when DSPy caches the lookup itself.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from __future__ import annotations
 import copy
 import functools
 
-_APPLIED = False
+_ORIGINAL: tuple | None = None  # (capabilities.model_info, costs.model_info) while the memo is applied
+
+
+def applied() -> bool:
+    return _ORIGINAL is not None
 
 
 def apply() -> None:
-    global _APPLIED
-    if _APPLIED:
+    global _ORIGINAL
+    if _ORIGINAL is not None:
         return
     import dspy.clients.capabilities as capabilities
     import dspy.clients.costs as costs
@@ -32,5 +37,16 @@ def apply() -> None:
     def model_info(provider, model, *, namespaces=None):
         return copy.deepcopy(cached(provider, model, None if namespaces is None else tuple(namespaces)))
 
+    _ORIGINAL = (capabilities.model_info, costs.model_info)
     capabilities.model_info = costs.model_info = model_info
-    _APPLIED = True
+
+
+def revert() -> None:
+    global _ORIGINAL
+    if _ORIGINAL is None:
+        return
+    import dspy.clients.capabilities as capabilities
+    import dspy.clients.costs as costs
+
+    capabilities.model_info, costs.model_info = _ORIGINAL
+    _ORIGINAL = None
