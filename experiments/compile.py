@@ -76,8 +76,9 @@ def compile_run(
         except BudgetExceeded as stop:
             state["stopped_by"] = str(stop)
             progress.note(f"stopped: {stop}; every output so far is written")
-        if state.get("program") is not None:
-            # Outside the budget/limits context: MLflow pickles DSPy's settings with the model.
+        if cfg.tracking.log_pickled_model and state.get("program") is not None:
+            # Only when asked for: this MLflow flavour pickles the program and DSPy's settings. Outside the
+            # budget/limits context, which the settings pickle would otherwise carry.
             log_model(tracker, state["program"])
         summary = build_summary(cfg, out, corpus, state, tracker, table, time.monotonic() - started)
         atomic_write_json(out / "summary.json", summary)

@@ -136,6 +136,9 @@ class OptimizerConfig(_Section):
     seed: int = 1
     # Optimizer-specific keyword arguments, passed through after validation by the optimizer.
     options: dict[str, Any] = Field(default_factory=dict)
+    # Let the optimizer keep its own resumable state in trials/*/optimizer/. GEPA's is a PICKLE
+    # (gepa_state.bin), written and loaded with pickle, so it is off unless asked for.
+    pickled_state: bool = False
 
 
 class SearchConfig(_Section):
@@ -164,6 +167,9 @@ class TrackingConfig(_Section):
     # None: MLFLOW_TRACKING_URI if set, else sqlite:///mlflow.db in the working directory.
     tracking_uri: str | None = None
     experiment: str = "autodata"
+    # Also log the harness as an MLflow DSPy model. That flavour PICKLES the program and DSPy's settings
+    # (cloudpickle); program.json and harness.json are always logged as the run's JSON artifacts.
+    log_pickled_model: bool = False
 
 
 class RunConfig(_Section):

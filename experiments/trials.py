@@ -107,7 +107,7 @@ class TrialRunner:
             num_threads=cfg.optimizer.num_threads,
             seed=cfg.optimizer.seed,
             reflection_lm=self.lms["reflection"],
-            log_dir=str(trial_dir / "optimizer"),
+            log_dir=str(trial_dir / "optimizer") if cfg.optimizer.pickled_state else None,  # GEPA pickles it
             use_mlflow=run_id is not None,
             options=dict(cfg.optimizer.options),
         )

@@ -29,6 +29,10 @@ def compile_in(tmp, world: World, *extra: str, lms=None):
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     docs = write_docs(tmp / "docs")
     cfg = build_config({}, [f"corpus.source={docs}", *SETTINGS, "search.n_trials=1", "tracking.enabled=false", *extra])
+    return compile_with(tmp, cfg, world, lms)
+
+
+def compile_with(tmp, cfg, world: World, lms=None):
     lms = lms or scripted_lms(world)
     summary = compile_run(cfg, tmp / "run", lms=lms, use_cache=False, progress=Progress(quiet=True))
     return summary, lms
@@ -81,3 +85,34 @@ def test_nothing_accepted_still_writes_accepted_jsonl_and_generate_writes_an_emp
     assert "This dataset is empty" in (gen / "dataset" / "README.md").read_text()
     assert (gen / "accepted.parquet").exists() and read_jsonl(gen / "accepted.jsonl") == []
     assert json.loads((gen / "summary.json").read_text())["dataset"]["rows"] == 0
+
+
+def pickles_under(*folders) -> list[str]:
+    """Files named *.pkl, or whose bytes are a pickle (protocol 2+ opens with 0x80 and a version byte)."""
+    found = []
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                head = path.read_bytes()[:2]
+                if path.suffix == ".pkl" or (len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5):
+                    found.append(str(path.relative_to(folder)))
+    return found
+
+
+def test_no_pickle_is_written_or_warned_about_by_default(in_tmp, capfd):
+    docs = write_docs(in_tmp / "docs")
+    sets = [f"corpus.source={docs}", *SETTINGS, "search.n_trials=1", "optimizer.max_metric_calls=6"]
+    summary, _ = compile_with(in_tmp, build_config({}, sets), World(n_penalty=None, plan=PLAN))
+    err = capfd.readouterr().err
+    assert summary["mlflow"]["parent_run_id"] and (in_tmp / "mlruns").is_dir()  # MLflow logged artifacts here
+    assert pickles_under(in_tmp / "run", in_tmp / "mlruns") == []
+    assert "pkl" not in err and "pickle" not in err.lower(), err[-2000:]
+
+
+def test_the_pickling_options_do_what_their_names_say(in_tmp):
+    docs = write_docs(in_tmp / "docs")
+    sets = [f"corpus.source={docs}", *SETTINGS, "search.n_trials=1", "optimizer.max_metric_calls=6"]
+    opted = build_config({}, [*sets, "tracking.log_pickled_model=true", "optimizer.pickled_state=true"])
+    compile_with(in_tmp, opted, World(n_penalty=None, plan=PLAN))
+    found = pickles_under(in_tmp / "run", in_tmp / "mlruns")
+    assert any(p.endswith("gepa_state.bin") for p in found) and any(p.endswith(".pkl") for p in found), found
