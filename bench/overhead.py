@@ -254,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.getLogger("dspy").setLevel(logging.ERROR)
+    from experiments.lms import dspy_fixes
+
+    dspy_fixes.apply()  # as shipped: every CLI run applies it when it imports the LM factory
     info = machine()
     tmp = scratch("overhead")
     docs = [Doc(f"doc{i}", f"Paper {i}. We study mechanism {i}. It works because of KW{i}.") for i in range(args.docs)]
