@@ -38,7 +38,7 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="estimate calls, tokens and cost (upper bound) from the config and documents; run nothing",
+        help="estimate calls, tokens and cost from the config and documents (an estimate, not a bound); run nothing",
     )
     parser.add_argument("--quiet", action="store_true", help="print only warnings and the final summary")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")

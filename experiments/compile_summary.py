@@ -14,7 +14,7 @@ from typing import Any
 
 from experiments.build import thresholds
 from experiments.config import RunConfig
-from experiments.costs import cost
+from experiments.costs import cost, usd_text
 from experiments.outputs import read_jsonl
 from experiments.report import cache_totals, comparison_table, merge_usage, summarize
 
@@ -119,7 +119,7 @@ def print_summary(summary: dict[str, Any], stream=None) -> None:
             f"best trial: {summary['compiled'].get('trial')}  params: {summary['compiled'].get('params')}", file=stream
         )
     c = summary["cost"]
-    usd = f"${c['usd']:.4f}" if c["usd"] is not None else f"unknown (no price for: {', '.join(c['unknown'])})"
+    usd = usd_text(c)
     tokens = sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in summary["usage_by_role"].values())
     print(f"tokens: {tokens:,}  cost: {usd}  wall time: {summary['wall_seconds']:.0f}s", file=stream)
     cache = summary.get("cache") or {}

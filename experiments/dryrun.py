@@ -1,9 +1,13 @@
-"""`--dry-run`: an upper-bound estimate of LM calls, tokens and dollars before anything runs.
+"""`--dry-run`: an estimate of LM calls, tokens and dollars before anything runs. Not a bound.
 
-It loads the documents (no model is loaded and no LM is called) and assumes the worst case: every
-document uses all `max_rounds` rounds and every round reaches the strong solver. Token counts use about
-four characters per token and the role's `max_tokens` (or a typical reply length) for completions.
-Dollars use the same price table as the run; roles without a price are reported as unknown.
+It loads the documents (no model is loaded and no LM is called) and assumes every document uses all
+`max_rounds` rounds and every round reaches the strong solver, with no retries. On those assumptions
+the loop's calls per document are exact (the fake-server test checks it); the run can still exceed
+the estimate: retried calls (`loop.infra_retries` per call), optimizers that evaluate more documents
+than their metric-call budget (GEPA's is a soft limit) and their own proposal calls are not bounded
+here. Tokens are rougher still: about four characters per token for documents, typical reply lengths
+capped by each role's `max_tokens`, and no growth of prompts from feedback or demos. Dollars use the
+same price table as the run (embedded models are local, $0; roles without a price are unknown).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from statistics import mean
 from typing import Any
 
 from experiments.config import RunConfig
-from experiments.costs import cost, prices
+from experiments.costs import cost, prices, role_usd_text, usd_text
 
 # Typical prompt overheads (instructions, field descriptions, feedback) and reply lengths, in tokens.
 OVERHEAD = {"challenger": 450, "verifier": 650, "weak": 250, "strong": 250, "judge": 350, "reflection": 2500}
@@ -64,7 +68,10 @@ def estimate(cfg: RunConfig, docs_by_phase: dict[str, int], doc_chars: list[int]
         "document_runs": docs_by_phase,
         "usage_by_role": usage,
         "cost": cost(usage, prices(cfg)),
-        "note": "upper bound: every document uses every round and reaches the strong solver",
+        "note": (
+            "an estimate, not a bound: every document uses every round and reaches the strong solver, no "
+            "retries, typical reply lengths; retries and optimizers' extra evaluations can exceed it"
+        ),
     }
 
 
@@ -78,24 +85,24 @@ def compile_plan(cfg: RunConfig, splits: dict[str, list]) -> dict[str, Any]:
         "final": n_test,
     }
     chars = [len(d.text) for docs in splits.values() for d in docs]
-    reflection = trials * max(1, cfg.optimizer.max_metric_calls // 2) if cfg.optimizer.name != "none" else 0
+    # About one proposal per metric call (GEPA with minibatches of one spends two metric calls per
+    # proposal, and a reply that does not parse is asked again per task).
+    reflection = trials * cfg.optimizer.max_metric_calls if cfg.optimizer.name != "none" else 0
     return estimate(cfg, phases, chars, reflection_calls=reflection)
 
 
 def render(plan: dict[str, Any]) -> str:
     lines = [
-        f"Dry run ({plan['note']}). Document runs per phase: {plan['document_runs']}",
+        f"Dry run ({plan['note']}).",
+        f"Document runs per phase: {plan['document_runs']}",
         "",
         f"{'role':<12}{'calls':>8}{'prompt tok':>14}{'completion tok':>16}{'USD':>12}",
     ]
     for role, u in plan["usage_by_role"].items():
-        usd = plan["cost"]["by_role"].get(role)
         lines.append(
             f"{role:<12}{u['calls']:>8,}{u['prompt_tokens']:>14,}{u['completion_tokens']:>16,}"
-            f"{f'{usd:.4f}' if usd is not None else 'unknown':>12}"
+            f"{role_usd_text(plan['cost'], role):>12}"
         )
-    total = plan["cost"]["usd"]
     lines.append("")
-    missing = ", ".join(plan["cost"]["unknown"])
-    lines.append(f"total USD: {f'{total:.4f}' if total is not None else f'unknown (no price for: {missing})'}")
+    lines.append(f"estimated total: {usd_text(plan['cost'])}")
     return "\n".join(lines)

@@ -225,7 +225,7 @@ def rejudge(args: argparse.Namespace, rows: list[dict]) -> dict | None:
 
 
 def dry_run(cfg: RunConfig, methods: list[str], split: str) -> str:
-    """Upper-bound calls and tokens (experiments.dryrun): baselines as one-round runs, loops at full budget."""
+    """Estimated calls and tokens (experiments.dryrun): baselines as one-round runs, loops at full budget."""
     from experiments.corpus import load_splits
     from experiments.dryrun import estimate, render
 
