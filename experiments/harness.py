@@ -19,7 +19,10 @@ from programs.loop import AgenticSelfInstruct
 from programs.structure import RubricStructure
 
 FORMAT = "autodata-harness"
-VERSION = 1
+# 2: the challenger writes its rubric as positive_criteria + penalty_criteria fields (programs.rubric_fields).
+# DSPy loads a signature's saved field descriptions by position, so a version-1 program.json would label
+# the new fields wrongly: it is refused instead.
+VERSION = 2
 
 
 def export_harness(program: AgenticSelfInstruct, cfg: RunConfig, out_dir: Path, source: dict[str, Any]) -> None:

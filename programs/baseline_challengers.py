@@ -1,4 +1,5 @@
-"""The challengers of the one-shot baselines; each returns the same `Candidate` as `Challenger`.
+"""The challengers of the one-shot baselines; each returns the same `Candidate` as `Challenger`, and each
+is built for one rubric structure with the same constrained rubric fields (`programs.rubric_fields`).
 
 - `CoTChallenger` (CoT Self-Instruct): the grounded challenge signature with a reasoning field that
   the model fills first (`dspy.ChainOfThought`), so it plans the question before writing it.
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import dspy
 
-from programs.challenger import NO_FEEDBACK, Challenger
-from programs.records import Candidate, Criterion
+from programs.challenger import NO_FEEDBACK, Challenger, candidate_of
+from programs.records import Candidate
+from programs.rubric_fields import with_rubric_fields
 from programs.signatures import ChallengeSignature
+from programs.structure import RubricStructure
 
 TITLE_CHARS = 200
 
@@ -26,25 +29,13 @@ def topic_of(document: str) -> str:
     return first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 3].rstrip() + "..."
 
 
-def _candidate(out) -> Candidate:
-    rubric = [c if isinstance(c, Criterion) else Criterion.model_validate(c) for c in out.rubric]
-    return Candidate(
-        question_type=str(out.question_type).strip(),
-        skill_tags=[str(t).strip() for t in out.skill_tags if str(t).strip()],
-        context=str(out.context).strip(),
-        question=str(out.question).strip(),
-        reference_answer=str(out.reference_answer).strip(),
-        rubric=rubric,
-    )
-
-
 class CoTChallenger(Challenger):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, structure: RubricStructure) -> None:
+        super().__init__(structure)
         # The reasoning field comes first in the output, as in CoT Self-Instruct; kept short so small
         # models decoding under a JSON schema still have tokens left for the candidate itself.
         self.generate = dspy.ChainOfThought(
-            ChallengeSignature,
+            with_rubric_fields(ChallengeSignature, structure),
             rationale_field=dspy.OutputField(
                 desc="think first, briefly: which paper-specific insight to test, and why a solver without "
                 "the paper would find it hard"
@@ -52,7 +43,8 @@ class CoTChallenger(Challenger):
         )
 
 
-# Self-Instruct (ungrounded): the same output fields as ChallengeSignature, given only a title.
+# Self-Instruct (ungrounded): the same output fields as ChallengeSignature, given only a title; the rubric
+# fields are added per structure, as for the grounded challenger.
 class TopicChallengeSignature(dspy.Signature):
     """You are a data scientist writing one hard evaluation question about the topic of a research paper.
 
@@ -68,17 +60,13 @@ class TopicChallengeSignature(dspy.Signature):
     skill_tags: list[str] = dspy.OutputField(desc="2-3 reasoning skills the question exercises")
     context: str = dspy.OutputField(desc="problem setup only, self-contained, without the solution")
     question: str = dspy.OutputField(desc="one question answerable from the context plus expertise")
-    rubric: list[Criterion] = dspy.OutputField(
-        desc="criteria following the rubric rules; each criterion is one full sentence naming a specific point "
-        "a correct answer must make (or, for a negative weight, a specific mistake)"
-    )
     reference_answer: str = dspy.OutputField(desc="a complete, correct answer")
 
 
 class TopicChallenger(dspy.Module):
-    def __init__(self) -> None:
+    def __init__(self, structure: RubricStructure) -> None:
         super().__init__()
-        self.generate = dspy.Predict(TopicChallengeSignature)
+        self.generate = dspy.Predict(with_rubric_fields(TopicChallengeSignature, structure))
 
     def forward(self, document: str, rubric_rules: str, feedback: str = NO_FEEDBACK) -> Candidate:
-        return _candidate(self.generate(topic=topic_of(document), rubric_rules=rubric_rules))
+        return candidate_of(self.generate(topic=topic_of(document), rubric_rules=rubric_rules))

@@ -34,14 +34,14 @@ class OneShotSelfInstruct(AgenticSelfInstruct):
         self.challenger = self.make_challenger()
 
     def make_challenger(self) -> Challenger:
-        return Challenger()
+        return Challenger(self.policy.structure)
 
 
 class CoTSelfInstruct(OneShotSelfInstruct):
     method = "cot"
 
     def make_challenger(self) -> Challenger:
-        return CoTChallenger()
+        return CoTChallenger(self.policy.structure)
 
 
 class GroundedSelfInstruct(OneShotSelfInstruct):
@@ -52,7 +52,7 @@ class SelfInstruct(OneShotSelfInstruct):
     method = "self_instruct"
 
     def make_challenger(self) -> TopicChallenger:
-        return TopicChallenger()
+        return TopicChallenger(self.policy.structure)
 
 
 BASELINES: dict[str, type[OneShotSelfInstruct]] = {

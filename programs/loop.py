@@ -53,7 +53,7 @@ class AgenticSelfInstruct(dspy.Module):
         backoff: float = 1.0,
     ) -> None:
         super().__init__()
-        self.challenger = Challenger()
+        self.challenger = Challenger(policy.structure)
         self.verifier = QualityVerifier()
         self.weak = Solver()
         self.strong = Solver(reasoning=strong_reasoning)

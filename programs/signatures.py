@@ -2,17 +2,18 @@
 
 Developer notes go in comments, never in docstrings. Output fields are ordered short-first, because
 small models decoding under a JSON schema can run out of tokens in a long field and truncate the rest.
-The judge's signature is built per rubric (one output field per criterion) in `programs.judge`.
+The challenger's rubric fields are added per rubric structure (`programs.rubric_fields`); the judge's
+signature is built per rubric (one output field per criterion) in `programs.judge`.
 """
 
 from __future__ import annotations
 
 import dspy
 
-from programs.records import Criterion
-
 
 # The challenger is the only role whose instructions optimizers rewrite (with the verifier, optionally).
+# Its rubric fields are added per rubric structure, before reference_answer (programs.rubric_fields), so
+# their item counts and weight bounds are part of the reply's schema.
 class ChallengeSignature(dspy.Signature):
     """You are a data scientist writing one hard evaluation question grounded in a research paper.
 
@@ -31,10 +32,6 @@ class ChallengeSignature(dspy.Signature):
     skill_tags: list[str] = dspy.OutputField(desc="2-3 reasoning skills the question exercises")
     context: str = dspy.OutputField(desc="problem setup only, self-contained, without the solution")
     question: str = dspy.OutputField(desc="one question answerable from the context plus expertise")
-    rubric: list[Criterion] = dspy.OutputField(
-        desc="criteria following the rubric rules; each criterion is one full sentence naming a specific point "
-        "from the paper that a correct answer must make (or, for a negative weight, a specific mistake)"
-    )
     reference_answer: str = dspy.OutputField(desc="a complete, correct answer")
 
 

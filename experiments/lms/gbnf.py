@@ -57,6 +57,8 @@ def _repeat(item: str, low: int, high: int | None) -> str:
     low = min(low, MAX_REPEAT)
     if high is not None and high > MAX_REPEAT:
         high = None
+    if high == 0:
+        return ""  # no repetition at all (an array of exactly one item, a map of at most one pair)
     if high is None:
         return f"{item}*" if low == 0 else f"{item}+" if low == 1 else f"{item}{{{low},}}"
     return f"{item}{{{low},{high}}}"
@@ -168,7 +170,7 @@ class _Converter:
         kv = self.add(f"{name}-kv", f'{self.use("string")} ":" space {value}')
         high = schema.get("maxProperties")
         more = _repeat(f'("," space {kv})', 0, None if high is None else max(int(high) - 1, 0))
-        return f'"{{" space ({kv} {more})? "}}" space'
+        return f'"{{" space ({f"{kv} {more}".rstrip()})? "}}" space'
 
     def array_body(self, schema: dict[str, Any], name: str) -> str:
         if isinstance(schema.get("prefixItems"), list):
@@ -180,7 +182,7 @@ class _Converter:
         if high == 0:
             return '"[" space "]" space'
         rest = _repeat(f'("," space {item})', max(low - 1, 0), None if high is None else high - 1)
-        body = f"{item} {rest}"
+        body = f"{item} {rest}".rstrip()
         return f'"[" space {body if low > 0 else f"({body})?"} "]" space'
 
 

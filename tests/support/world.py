@@ -40,16 +40,20 @@ class World:
         if n_penalty is None:
             found = re.search(r"Write (\d+) to \d+ penalty", p.inputs.get("rubric_rules", ""))
             n_penalty = int(found.group(1)) if found else 0
-        rubric += [
+        penalties = [
             {"criterion": f"the answer wrongly claims ERR{i} holds", "weight": -3} for i in range(1, n_penalty + 1)
         ]
+        if "penalty_criteria" not in p.outputs:
+            # Like a provider that ignores the reply schema: penalty items land among the positives.
+            rubric, penalties = rubric + penalties, []
         keywords = " ".join(f"KW{i}" for i in range(1, self.n_positive + 1))
         return {
             "question_type": "analysis",
             "skill_tags": ["causal reasoning", "design"],
             "context": f"Setup for question {n}.",
             "question": f"Question {n}: explain the mechanism?",
-            "rubric": rubric,
+            "positive_criteria": rubric,
+            "penalty_criteria": penalties,
             "reference_answer": f"The mechanism involves {keywords}.",
         }
 

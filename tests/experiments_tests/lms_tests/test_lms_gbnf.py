@@ -107,3 +107,13 @@ def test_literal_escaping_of_awkward_enum_values():
     grammar = schema_to_gbnf({"enum": ['say "hi"', "back\\slash", "line\nbreak"]})
     table = assert_closed(grammar)
     assert '\\"say \\\\\\"hi\\\\\\"\\"' in table["root"]
+
+
+def test_arrays_of_exactly_one_item_need_no_repetition():
+    # {0,0} repetitions are not written at all (a rubric structure may ask for exactly one penalty item).
+    table = assert_closed(schema_to_gbnf({"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 1}))
+    assert table["root"] == '"[" space integer "]" space'
+    table = assert_closed(
+        schema_to_gbnf({"type": "object", "additionalProperties": {"type": "number"}, "maxProperties": 1})
+    )
+    assert "{0,0}" not in "\n".join(table.values())

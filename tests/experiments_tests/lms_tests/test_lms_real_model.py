@@ -16,6 +16,8 @@ from experiments.lms.factory import build_lm
 from experiments.lms.gbnf import schema_to_gbnf
 from experiments.lms.llama_models import compile_grammar, default_threads, shared_model
 from experiments.lms.schema import rewrite_schema, schema_of
+from programs.challenger import Challenger
+from programs.structure import RubricStructure
 from tests.support.requires import require_module
 
 pytestmark = pytest.mark.real_model
@@ -71,10 +73,38 @@ def test_llama_cpp_accepts_every_grammar_the_converter_writes():
         {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "number"}}},
         {"type": "array", "items": {"type": "array", "items": {"type": "string"}}, "minItems": 2},
         {"anyOf": [{"type": "string", "maxLength": 3000}, {"type": "null"}]},
+        {"type": "array", "items": {"type": "integer", "minimum": -2, "maximum": -1}, "minItems": 1, "maxItems": 1},
         {"type": "object", "properties": {"e": {"enum": ["a\\b", 'q"t', 3, None]}, "any": {}}},
     ]
     for schema in schemas:
         compile_grammar(llama, schema_to_gbnf(rewrite_schema(schema)))
+
+
+def test_a_decoded_challenger_reply_obeys_the_rubric_structure():
+    # Odd caps and counts a model would not pick on its own: the grammar has to impose them.
+    structure = RubricStructure(
+        min_positive=2, max_positive=3, min_penalties=1, max_penalties=1, weight_cap=3, penalty_cap=2
+    )
+    challenger = Challenger(structure)
+    challenger.set_lm(
+        build_lm(
+            "challenger",
+            RoleModel(
+                model="embedded/smollm2-135m",
+                max_tokens=900,
+                temperature=0.8,
+                options={"max_string_chars": 80, "max_items": 2},
+            ),
+            MODELS,
+        )
+    )
+    with dspy.context(adapter=dspy.JSONAdapter()):
+        candidate = challenger(PASSAGE, structure.render())
+    positive = [c.weight for c in candidate.rubric if c.weight > 0]
+    penalty = [c.weight for c in candidate.rubric if c.weight < 0]
+    assert 2 <= len(positive) <= 3 and all(1 <= w <= 3 for w in positive), candidate.weights
+    assert len(penalty) == 1 and -2 <= penalty[0] <= -1, candidate.weights
+    assert candidate.weights == positive + penalty, "one rubric list: positives, then penalties"
 
 
 def test_smollm2_structured_outputs_parse_through_json_adapter():

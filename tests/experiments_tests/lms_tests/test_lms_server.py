@@ -22,6 +22,8 @@ import pytest
 from experiments.config import ModelsConfig, RoleModel
 from experiments.lms.embedded import model_path
 from experiments.lms.factory import build_lm
+from programs.challenger import Challenger
+from programs.structure import RubricStructure
 from tests.support.requires import require_module
 
 pytestmark = pytest.mark.server
@@ -133,3 +135,19 @@ def test_llamacpp_route_parses_json_adapter_outputs_sync_and_async(server, key):
         assert all(isinstance(k, str) for k in pred.keywords)
     assert out.get_lm_usage()[f"llamacpp/{ALIAS}"]["completion_tokens"] > 0
     assert "response_format" in lm.history[-1]["kwargs"], "JSONAdapter asked for the schema"
+
+
+def test_llamacpp_route_decodes_a_challenger_reply_that_obeys_the_rubric_structure(server, key):
+    # Counts and caps a 135M model would not pick on its own: the server's grammar has to impose them.
+    structure = RubricStructure(
+        min_positive=2, max_positive=3, min_penalties=1, max_penalties=1, weight_cap=3, penalty_cap=2
+    )
+    spec = RoleModel(model=f"llamacpp/{ALIAS}", api_base=server, api_key_env=KEY_ENV, max_tokens=900, temperature=0.8)
+    challenger = Challenger(structure)
+    challenger.set_lm(build_lm("challenger", spec, ModelsConfig()))
+    with dspy.context(adapter=dspy.JSONAdapter()):
+        candidate = challenger("A compiler translates source code into machine code.", structure.render())
+    positive = [c.weight for c in candidate.rubric if c.weight > 0]
+    penalty = [c.weight for c in candidate.rubric if c.weight < 0]
+    assert 2 <= len(positive) <= 3 and all(1 <= w <= 3 for w in positive), candidate.weights
+    assert len(penalty) == 1 and -2 <= penalty[0] <= -1, candidate.weights

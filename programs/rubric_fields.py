@@ -1,0 +1,83 @@
+"""The rubric as constrained output fields, built from a `RubricStructure`: the rules hold by construction.
+
+`with_rubric_fields(signature, structure)` returns the signature with its rubric written as two output
+fields placed before `reference_answer`: `positive_criteria`, an array of `structure.min_positive` to
+`max_positive` items with integer weights 1..`weight_cap`, and, only when penalties are allowed,
+`penalty_criteria` with `min_penalties` to `max_penalties` items weighted -`penalty_cap`..-1. DSPy's
+JSONAdapter sends these bounds as the reply's JSON schema (minItems/maxItems, minimum/maximum), which the
+embedded engine and the `llamacpp/` route decode under a grammar and hosted providers receive as
+structured output; the adapter also shows the schema in the prompt. The bounds live in the schema only:
+parsing accepts any count or weight, so a reply from a provider that ignores the schema still becomes a
+candidate and `metrics.rubric_checks` names what it breaks. Signatures are cached per structure, like
+the judge's per rubric. `rubric_of(prediction)` joins the two arrays into one rubric list (positives,
+then penalties), the shape every record keeps.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import dspy
+from pydantic import ConfigDict, Field, RootModel, create_model
+
+from programs.records import Criterion
+from programs.structure import RubricStructure
+
+POSITIVE, PENALTY = "positive_criteria", "penalty_criteria"
+BEFORE = "reference_answer"
+CRITERION_CHARS = Criterion.model_json_schema()["properties"]["criterion"]["maxLength"]
+POSITIVE_DESC = (
+    "the rubric's positive criteria; each is one full sentence naming a specific point from the paper that a "
+    "correct answer must make, with a higher weight for a more important point"
+)
+PENALTY_DESC = (
+    "the rubric's penalty criteria; each is one full sentence naming a specific mistake a wrong answer would "
+    "make, with a negative weight"
+)
+
+
+def _schema_only(**keywords: Any) -> Any:
+    """A pydantic field whose bounds go into the JSON schema but are not enforced when parsing."""
+    return Field(json_schema_extra=keywords)
+
+
+def criteria_type(kind: str, count: tuple[int, int], weights: tuple[int, int]) -> type[RootModel]:
+    """`<kind>Criteria`: an array of `count` (min, max) `<kind>Criterion` items weighted in `weights` (low, high)."""
+    item = create_model(
+        f"{kind}Criterion",
+        __config__=ConfigDict(extra="forbid"),
+        criterion=(str, Field(max_length=CRITERION_CHARS)),
+        weight=(int, _schema_only(minimum=weights[0], maximum=weights[1])),
+    )
+    array = RootModel[list[item]]  # type: ignore[valid-type]
+    config = ConfigDict(json_schema_extra={"minItems": count[0], "maxItems": count[1]})
+    return type(f"{kind}Criteria", (array,), {"model_config": config, "__module__": __name__})
+
+
+def with_rubric_fields(signature: type[dspy.Signature], structure: RubricStructure) -> type[dspy.Signature]:
+    """`signature` with the structure's rubric fields inserted before `reference_answer` (cached)."""
+    s = structure
+    key = (s.min_positive, s.max_positive, s.weight_cap)
+    key += (s.min_penalties, s.max_penalties, s.penalty_cap) if s.allow_penalties else (None, None, None)
+    return _build(signature, key)
+
+
+@functools.lru_cache(maxsize=64)
+def _build(signature: type[dspy.Signature], key: tuple) -> type[dspy.Signature]:
+    min_pos, max_pos, cap, min_pen, max_pen, pen_cap = key
+    positive = criteria_type("Positive", (min_pos, max_pos), (1, cap))
+    index = list(signature.output_fields).index(BEFORE)
+    out = signature.insert(index, POSITIVE, dspy.OutputField(desc=POSITIVE_DESC), type_=positive)
+    if min_pen is not None:
+        penalty = criteria_type("Penalty", (min_pen, max_pen), (-pen_cap, -1))
+        out = out.insert(index + 1, PENALTY, dspy.OutputField(desc=PENALTY_DESC), type_=penalty)
+    return out
+
+
+def rubric_of(prediction: dspy.Prediction) -> list[Criterion]:
+    """One rubric list from a prediction's rubric fields: positive criteria, then penalty criteria."""
+    items = [*getattr(prediction, POSITIVE).root]
+    if PENALTY in prediction:
+        items += getattr(prediction, PENALTY).root
+    return [Criterion(criterion=c.criterion, weight=c.weight) for c in items]
