@@ -67,6 +67,10 @@ def _merge_file(data: dict, path: Path) -> dict:
 
 
 def setup_logging(debug: bool, quiet: bool) -> None:
+    import os
+
+    # MLflow configures its own logger when imported (INFO, its own handler): only its warnings, unless --debug.
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "DEBUG" if debug else "WARNING")
     level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
     for noisy in (

@@ -47,11 +47,16 @@ def compile_run(
     quiet: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    from experiments.corpus import load_splits
-
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     progress = progress or Progress(quiet=quiet)
+    with progress.display():
+        return _run(cfg, out, lms, use_cache, progress, started)
+
+
+def _run(cfg: RunConfig, out: Path, lms, use_cache: bool, progress: Progress, started: float) -> dict[str, Any]:
+    from experiments.corpus import load_splits
+
     atomic_write_json(out / "config.json", cfg.public_dict())
     splits, corpus = load_splits(cfg.corpus)
     progress.note(f"corpus: {corpus.summary()}")

@@ -159,7 +159,7 @@ def evaluate_run(
     atomic_write_json(out / "config.json", cfg.public_dict())
     t, rows = thresholds(cfg), []
     tags = {"autodata.command": "evaluate", "autodata.preset": cfg.preset}
-    with Tracker(cfg.tracking, run_name=f"evaluate-{out.name}", tags=tags) as tracker:
+    with progress.display(), Tracker(cfg.tracking, run_name=f"evaluate-{out.name}", tags=tags) as tracker:
         tracker.log_params(tracker.parent_id, {**cfg.flat(), "evaluate.methods": ",".join(methods), "split": split})
         sink = RoundSink(out, tracker, progress)
         for m, program in programs.items():

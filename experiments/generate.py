@@ -53,7 +53,8 @@ def generate_run(args: argparse.Namespace, lms=None) -> dict:
     bind_lms(program, lms)
     atomic_write_json(out / "config.json", cfg.public_dict())
     docs = corpus.documents
-    with Tracker(cfg.tracking, run_name=f"generate-{out.name}", tags={"autodata.command": "generate"}) as tracker:
+    tracking = Tracker(cfg.tracking, run_name=f"generate-{out.name}", tags={"autodata.command": "generate"})
+    with progress.display(), tracking as tracker:
         sink = RoundSink(out, tracker, progress)
         ctx = PhaseContext(
             "generate",

@@ -115,6 +115,8 @@ class RoundSink:
             self.tracker.log_metrics(ctx.run_id, metrics, step=step)
             tokens = sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in record.usage.values())
             self.progress.round_done(record.doc_id, record.summary_line(), record.accepted, tokens)
+            if ctx.phase == "optimize" and (record.accepted or record.round >= getattr(program, "max_rounds", 0)):
+                self.progress.doc_done()  # an optimizer drives these document runs, not run_phase
 
         return observe
 
@@ -142,7 +144,7 @@ def run_phase(
     program: dspy.Module, docs: list, sink: RoundSink, ctx: PhaseContext, workers: int = 1
 ) -> list[DocOutcome]:
     """Run `program` on each document (objects with .id and .text) under `ctx`; returns per-doc outcomes."""
-    sink.progress.start_phase(ctx.phase, len(docs))
+    sink.progress.start_phase(ctx.phase if ctx.trial is None else f"{ctx.phase} trial {ctx.trial}", len(docs))
 
     candidate = fingerprint(program)
     structure = ctx.structure.model_dump(mode="json")
