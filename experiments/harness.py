@@ -49,8 +49,9 @@ def unbound_copy(program: AgenticSelfInstruct) -> AgenticSelfInstruct:
 
 
 def log_model(tracker, program: AgenticSelfInstruct) -> None:
-    """Also log the harness as an MLflow DSPy model (DSPy's own save format, LMs removed) beside the
-    JSON export. The JSON export stays canonical: `load_harness` never unpickles anything."""
+    """Also log the harness as an MLflow DSPy model, LMs removed, beside the JSON export. This flavour
+    PICKLES the program and DSPy's settings (cloudpickle), so compile calls it only with
+    `tracking.log_pickled_model=true`. The JSON export stays canonical: `load_harness` never unpickles."""
     import mlflow.dspy
 
     def log() -> None:
