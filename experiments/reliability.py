@@ -23,7 +23,7 @@ import dspy
 
 from metrics.agreement import agreement, cohen_kappa, fleiss_kappa, pearson
 from metrics.scoring import rubric_score
-from programs.errors import FatalLMError, classify
+from programs.errors import FatalLMError, UnexpectedError, classify
 from programs.judge import Judge, judge_signature
 from programs.records import Criterion
 
@@ -71,9 +71,11 @@ def grade(judge: Judge, item: Item, config: dict | None = None) -> list[float] |
         )
         return [min(1.0, max(0.0, float(getattr(out, f"c{i}")))) for i in range(1, len(item.rubric) + 1)]
     except Exception as exc:
-        if classify(exc) == "permanent":
+        kind = classify(exc)
+        if kind in ("permanent", "systemic"):  # a bad key, or a bug: never a failed grading
             lm = judge.grade.lm or dspy.settings.lm
-            raise FatalLMError("judge", getattr(lm, "model", "unset"), exc) from exc
+            fatal = FatalLMError if kind == "permanent" else UnexpectedError
+            raise fatal("judge", getattr(lm, "model", "unset"), exc) from exc
         return None
 
 

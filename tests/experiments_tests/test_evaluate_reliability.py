@@ -62,7 +62,7 @@ def test_regrading_with_a_noisy_judge_and_failures_counted():
 
     dspy.configure(adapter=dspy.JSONAdapter())
     report = judge_reliability(
-        rows, scripted_lm("judge", noisy), repeats=2, n_items=3, second_lm=scripted_lm("j2", "?")
+        rows, scripted_lm("judge", noisy), repeats=2, n_items=3, second_lm=scripted_lm("j2", lambda p: "?")
     )
     assert report["self"]["items"] == 3 and report["self"]["pairwise_agreement"] < 1.0
     assert report["cross"]["failed_grades"] == 3 and report["cross"]["items"] == 0
@@ -76,3 +76,14 @@ def test_a_permanent_judge_error_stops_the_run():
     dspy.configure(adapter=dspy.JSONAdapter())
     with pytest.raises(FatalLMError, match="judge"):
         judge_reliability(read_jsonl(FIXTURE), scripted_lm("judge", denied), repeats=1, n_items=1)
+
+
+def test_a_bug_in_a_regrading_stops_the_run_instead_of_counting_as_a_failed_grade():
+    from programs.errors import UnexpectedError
+
+    def broken(p):
+        raise KeyError("c3")
+
+    dspy.configure(adapter=dspy.JSONAdapter())
+    with pytest.raises(UnexpectedError, match="KeyError"):
+        judge_reliability(read_jsonl(FIXTURE), scripted_lm("judge", broken), repeats=1, n_items=1)
