@@ -167,7 +167,10 @@ def join(args: argparse.Namespace, budget: int | None, lms=None) -> dict[str, An
     folder = args.out.resolve() / f"worker-{wid}"
     progress = Progress(quiet=args.quiet)
     tags = {"autodata.command": "worker", "autodata.worker": wid}
-    with StudyTracker(cfg.tracking, attrs.get("mlflow_parent_run_id"), f"worker-{wid}", tags) as tracker:
+    with (
+        progress.display(),
+        StudyTracker(cfg.tracking, attrs.get("mlflow_parent_run_id"), f"worker-{wid}", tags) as tracker,
+    ):
         runner = TrialRunner(cfg, lms, splits, RoundSink(folder, tracker, progress), tracker, folder, cfg.workers)
 
         def objective(trial) -> float:

@@ -50,6 +50,7 @@ def run(tmp_path_factory):
 
 def test_every_method_ran_on_the_same_documents(run):
     cfg, out, record = run
+    assert record["crashed_documents"] == []  # a crash is listed, never folded into the rejections
     rows = read_jsonl(out / "rounds.jsonl")
     assert [m for m in METHODS if any(r["phase"] == m for r in rows)] == METHODS
     for m in METHODS:
@@ -118,3 +119,28 @@ def test_dry_run_estimates_baselines_as_one_round_and_calls_nothing(tmp_path, ca
     challenger_calls = [int(line.split()[1]) for line in printed.splitlines() if line.startswith("challenger")]
     assert challenger_calls == [4, 8]  # one round per baseline document, two per loop document
     assert not (tmp_path / "out").exists()
+
+
+def test_a_crashed_document_is_in_the_evaluation_record(in_tmp, monkeypatch):
+    from programs.loop import AgenticSelfInstruct
+
+    original = AgenticSelfInstruct.forward
+
+    def forward(self, document, doc_id="", prior=None):
+        if doc_id == "paper1":
+            raise RuntimeError("a bug outside any LM call")
+        return original(self, document, doc_id, prior)
+
+    monkeypatch.setattr(AgenticSelfInstruct, "forward", forward)
+    cfg = build_config({}, [f"corpus.source={write_docs(in_tmp / 'docs')}", *SETTINGS, "tracking.enabled=false"])
+    record = evaluate_run(
+        cfg,
+        ["agentic"],
+        in_tmp / "out",
+        Options(),
+        lms=lms(EvalWorld()),
+        use_cache=False,
+        progress=Progress(quiet=True),
+    )
+    saved = json.loads((in_tmp / "out" / "evaluation.json").read_text())["crashed_documents"]
+    assert saved == record["crashed_documents"] and [c["doc_id"] for c in saved] == ["paper1"]
