@@ -45,6 +45,7 @@ class LabelledAnswer:
     rubric: list[Criterion]
     gold: list[int]
     context: str = ""
+    reference_answer: str = ""
 
     @property
     def question_key(self) -> tuple[str, str]:
@@ -99,7 +100,14 @@ def parse_answer(row: object) -> LabelledAnswer:
         if not _is_int(g) or g not in (0, 1):
             raise ValueError(f"gold[{i}] is {json.dumps(g)}; it must be 0 or 1")
     return LabelledAnswer(
-        row["id"], row["source"], row["question"], row["answer"], rubric, list(gold), row.get("context", "")
+        row["id"],
+        row["source"],
+        row["question"],
+        row["answer"],
+        rubric,
+        list(gold),
+        row.get("context", ""),
+        row.get("reference_answer", ""),
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from experiments.build import build_judge
 from experiments.config import build_config
 from experiments.judge_labels import JudgedAnswer, load_labels, stratified_sample
 from experiments.judgecheck_figures import figures
+from tests.support.requires import missing
 from tests.support.scripted import scripted_lm
 
 FIXTURE = Path(__file__).parent / "fixtures" / "judge_labels.jsonl"
@@ -317,9 +317,7 @@ DEV = REPO / ".." / "shared" / "judgebench" / "dev.jsonl"
 def test_real_embedded_judge_on_a_slice_of_the_dev_labels(in_tmp, capsys):
     """The quick preset's judge (embedded 0.5B) on a stratified slice of the labelled dev set, read in place."""
     if not DEV.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{DEV} is missing: CI must run the judge check on the labelled dev set")
-        pytest.skip(f"{DEV} is not here")
+        missing(f"the labelled dev set {DEV} is not here")
     code, printed, _ = run(
         ["--labels", str(DEV), "--sample", "8", "--preset", "quick", "--quiet", "--out", str(in_tmp / "r")], capsys
     )
