@@ -84,7 +84,13 @@ def _version(dist: str) -> str | None:
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+        # The reports a run.sh pass has written so far are not source: they do not make the tree dirty.
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", ".", ":(exclude)bench/reports"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout
         return out.stdout.strip() + ("+dirty" if dirty.strip() else "")
     except OSError:
         return None
