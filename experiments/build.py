@@ -16,7 +16,7 @@ import dspy
 from experiments.config import RunConfig
 from metrics.acceptance import Thresholds, thresholds_for
 from metrics.policy import HarnessPolicy
-from programs.judge import Judge
+from programs.judging import make_judge
 from programs.limits import Limit, RoleLimits
 from programs.loop import AgenticSelfInstruct
 from programs.structure import RubricStructure
@@ -47,6 +47,7 @@ def build_program(
     policy = HarnessPolicy(structure or cfg.rubric, thresholds(cfg))
     return AgenticSelfInstruct(
         policy,
+        judge=make_judge(cfg.judge, graded=policy.structure.graded),
         max_rounds=max_rounds or loop.max_rounds,
         n_samples=n_samples or loop.n_samples,
         sample_temperature=loop.sample_temperature,
@@ -65,9 +66,10 @@ def bind_lms(program: AgenticSelfInstruct, lms: dict[str, dspy.LM]) -> AgenticSe
     return program
 
 
-def build_judge(cfg: RunConfig, lm: dspy.LM) -> Judge:
-    """The judge module the config describes, with `lm` bound: `judge(question, rubric, answer)`."""
-    judge = Judge(graded=cfg.rubric.graded)
+def build_judge(cfg: RunConfig, lm: dspy.LM) -> dspy.Module:
+    """The judge module the config describes (`judge.*`), with `lm` bound:
+    `judge(question, rubric, answer, context=..., reference=...) -> verdicts`."""
+    judge = make_judge(cfg.judge, graded=cfg.rubric.graded)
     judge.set_lm(lm)
     return judge
 

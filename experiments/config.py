@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from programs.judging import JudgeSettings
 from programs.structure import RubricStructure
 
 ROLES = ("challenger", "verifier", "weak", "strong", "judge", "reflection")
@@ -181,6 +182,8 @@ class RunConfig(_Section):
     models: ModelsConfig = ModelsConfig()
     corpus: CorpusConfig = CorpusConfig()
     rubric: RubricStructure = RubricStructure()
+    # How the judge reaches verdicts (protocol, calibration); its model is models.judge.
+    judge: JudgeSettings = JudgeSettings()
     loop: LoopConfig = LoopConfig()
     acceptance: AcceptanceConfig = AcceptanceConfig()
     optimizer: OptimizerConfig = OptimizerConfig()

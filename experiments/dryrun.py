@@ -23,28 +23,39 @@ OVERHEAD = {"challenger": 450, "verifier": 650, "weak": 250, "strong": 250, "jud
 REPLY = {"challenger": 600, "verifier": 90, "weak": 300, "strong": 300, "judge": 60, "reflection": 400}
 
 
+def judged_answers(cfg: RunConfig) -> int:
+    """Answers the judge reads per round in the worst case: the solvers' samples, the sanity checks'
+    reference and off-topic answers, and the probability judge's anchors (the context restated and the
+    reference answer, which the sanity check then reuses)."""
+    answers = 2 * cfg.loop.n_samples + (2 if cfg.loop.sanity_checks else 0)
+    if cfg.judge.protocol == "probability" and cfg.judge.calibration == "anchored":
+        answers += 1 if cfg.loop.sanity_checks else 2
+    return answers
+
+
+def judge_reply(cfg: RunConfig, criteria: int) -> int:
+    """Reply tokens of one judge call: all verdicts (joint), one token (probability), a verdict (per
+    criterion) or a quoted sentence and a verdict (evidence)."""
+    return {"joint": 8 * criteria + 20, "probability": 1, "per_criterion": 10, "evidence": 60}[cfg.judge.protocol]
+
+
 def per_document_run(cfg: RunConfig, doc_tokens: float) -> dict[str, dict[str, float]]:
     """Calls and tokens of one document run (all rounds) by role, in the worst case."""
     n, rounds = cfg.loop.n_samples, cfg.loop.max_rounds
     criteria = cfg.rubric.max_positive + (cfg.rubric.max_penalties if cfg.rubric.allow_penalties else 0)
-    calls = {
-        "challenger": 1,
-        "verifier": 1,
-        "weak": n,
-        "strong": n,
-        "judge": 2 * n + (2 if cfg.loop.sanity_checks else 0),
-    }
+    answers, per_answer = judged_answers(cfg), 1 if cfg.judge.protocol == "joint" else criteria
+    calls = {"challenger": 1, "verifier": 1, "weak": n, "strong": n, "judge": answers * per_answer}
     prompt = {
         "challenger": doc_tokens,
         "verifier": doc_tokens + 40 * criteria,
         "weak": 150,
         "strong": 150,
-        "judge": 300 + 25 * criteria,
+        "judge": 300 + 25 * criteria if per_answer == 1 else 300,
     }
     out = {}
     for role, count in calls.items():
         spec = getattr(cfg.models, role)
-        reply = min(spec.max_tokens or REPLY[role], REPLY[role] if role != "judge" else 8 * criteria + 20)
+        reply = min(spec.max_tokens or REPLY[role], REPLY[role] if role != "judge" else judge_reply(cfg, criteria))
         out[role] = {
             "calls": count * rounds,
             "prompt_tokens": count * rounds * (prompt[role] + OVERHEAD[role]),

@@ -36,6 +36,7 @@ from experiments.runner import PhaseContext, RoundSink, run_phase
 from experiments.tracking import Tracker
 from metrics.policy import HarnessPolicy
 from programs.baselines import BASELINES
+from programs.judging import make_judge
 from programs.loop import AgenticSelfInstruct
 
 log = logging.getLogger("autodata.evaluate")
@@ -58,7 +59,8 @@ def build_method(name: str, cfg: RunConfig, harness: Path | None = None) -> Agen
         return program
     keys = ("n_samples", "sample_temperature", "sanity_checks", "strong_reasoning", "infra_retries", "sample_workers")
     loop = {k: getattr(cfg.loop, k) for k in (*keys, "backoff")}
-    return BASELINES[name](HarnessPolicy(cfg.rubric, thresholds(cfg)), **loop)
+    judge = make_judge(cfg.judge, graded=cfg.rubric.graded)
+    return BASELINES[name](HarnessPolicy(cfg.rubric, thresholds(cfg)), judge=judge, **loop)
 
 
 def parse_methods(text: str) -> list[str]:

@@ -75,6 +75,7 @@ def harness_record(program: AgenticSelfInstruct, cfg: RunConfig, source: dict[st
         },
         "acceptance": {"preset": cfg.acceptance.preset, "thresholds": thresholds(cfg).to_dict()},
         "acceptance_config": cfg.acceptance.model_dump(mode="json"),
+        "judge": cfg.judge.model_dump(mode="json"),
         "models": {role: getattr(cfg.models, role).model for role in ROLES},
         "source": source,
     }
@@ -106,6 +107,8 @@ def harness_config(record: dict[str, Any], base: RunConfig) -> RunConfig:
     data["rubric"] = record["structure"]
     data["loop"] = {k: v for k, v in record["loop"].items() if k in data["loop"]}
     data["acceptance"] = record["acceptance_config"]
+    if "judge" in record:  # the judge the harness was compiled and measured with
+        data["judge"] = record["judge"]
     return RunConfig.model_validate(data)
 
 

@@ -70,7 +70,11 @@ def judge_settings(cfg: RunConfig) -> dict[str, str]:
 def judge_one(judge, caller: RoleCaller, a: LabelledAnswer) -> JudgedAnswer:
     started = time.monotonic()
     try:
-        verdicts, error = caller.call("judge", lambda: judge(a.question, a.rubric, a.answer)), None
+        verdicts = caller.call(
+            "judge",
+            lambda: judge(a.question, a.rubric, a.answer, context=a.context, reference=a.reference_answer),
+        )
+        error = None
         if len(verdicts) != len(a.rubric):
             verdicts, error = None, f"judge: {len(verdicts)} verdicts for {len(a.rubric)} criteria"
     except RoundFailure as failure:

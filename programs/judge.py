@@ -1,4 +1,8 @@
-"""The judge role: one verdict per rubric criterion for one answer. It never sees the reference answer.
+"""The `joint` judge: one verdict per rubric criterion for one answer, all criteria in one call.
+
+It never sees the reference answer. Other protocols (one call per criterion, probabilities, evidence)
+are in programs/judging.py; all share this module's call: `judge(question, rubric, answer, context=,
+reference=) -> verdicts`.
 
 The signature is built per rubric with one output field per criterion, so schema-constrained decoding
 always yields exactly one verdict per criterion, in rubric order. Binary verdicts by default; graded
@@ -37,16 +41,39 @@ def _signature(items: tuple[tuple[str, int], ...], graded: bool) -> type[dspy.Si
     return sig
 
 
-class Judge(dspy.Module):
+class JudgeModule(dspy.Module):
+    """What every judge protocol is: `judge(question, rubric, answer, context=..., reference=...)` returns
+    one verdict in [0, 1] per criterion, in rubric order. `context` and `reference` (the candidate's
+    problem setup and reference answer) are for calibration only; no protocol shows them in a prompt.
+    An empty answer is not sent: no criterion can be met and no mistake made. Frozen."""
+
     def __init__(self, graded: bool = False) -> None:
         super().__init__()
         self.graded = graded
-        self.grade = dspy.Predict(_JudgeBase)
         self._compiled = True
 
-    def forward(self, question: str, rubric: list[Criterion], answer: str) -> list[float]:
+    def forward(
+        self, question: str, rubric: list[Criterion], answer: str, context: str = "", reference: str = ""
+    ) -> list[float]:
         if not answer.strip():
-            # Nothing to grade: no criterion can be met and no error can be made.
             return [0.0] * len(rubric)
+        return self.verdicts(question, rubric, answer, context, reference)
+
+    def verdicts(
+        self, question: str, rubric: list[Criterion], answer: str, context: str, reference: str
+    ) -> list[float]:
+        raise NotImplementedError
+
+
+class Judge(JudgeModule):
+    """The joint protocol (see the module docstring)."""
+
+    def __init__(self, graded: bool = False) -> None:
+        super().__init__(graded)
+        self.grade = dspy.Predict(_JudgeBase)
+
+    def verdicts(
+        self, question: str, rubric: list[Criterion], answer: str, context: str, reference: str
+    ) -> list[float]:
         out = self.grade(signature=judge_signature(rubric, self.graded), question=question, answer=answer)
         return [min(1.0, max(0.0, float(getattr(out, f"c{i}")))) for i in range(1, len(rubric) + 1)]

@@ -51,13 +51,15 @@ class AgenticSelfInstruct(dspy.Module):
         infra_retries: int = 2,
         sample_workers: int = 1,
         backoff: float = 1.0,
+        judge: dspy.Module | None = None,
     ) -> None:
         super().__init__()
         self.challenger = Challenger(policy.structure)
         self.verifier = QualityVerifier()
         self.weak = Solver()
         self.strong = Solver(reasoning=strong_reasoning)
-        self.judge = Judge(graded=policy.structure.graded)
+        # Any protocol of programs.judging; the joint judge when none is given.
+        self.judge = judge if judge is not None else Judge(graded=policy.structure.graded)
         self.policy = policy
         self.max_rounds, self.n_samples = max_rounds, n_samples
         self.sample_temperature, self.weak_first = sample_temperature, weak_first
@@ -134,8 +136,21 @@ class AgenticSelfInstruct(dspy.Module):
         return report
 
     def _judged_score(self, caller: RoleCaller, candidate: Candidate, answer: str) -> float:
-        verdicts = caller.call("judge", lambda: self.judge(candidate.question, candidate.rubric, answer))
-        return self.policy.score(candidate.rubric, verdicts)
+        return self.policy.score(candidate.rubric, self._verdicts(caller, candidate, answer))
+
+    def _verdicts(self, caller: RoleCaller, candidate: Candidate, answer: str) -> list[float]:
+        # The candidate's context and reference answer reach the judge for calibration only (the
+        # probability protocol's anchors); no judge prompt ever shows the reference answer.
+        return caller.call(
+            "judge",
+            lambda: self.judge(
+                candidate.question,
+                candidate.rubric,
+                answer,
+                context=candidate.context,
+                reference=candidate.reference_answer,
+            ),
+        )
 
     def _attempts(self, caller: RoleCaller, role: str, solver: Solver, candidate: Candidate) -> list[Attempt]:
         def one(sample: int) -> Attempt:
@@ -147,7 +162,7 @@ class AgenticSelfInstruct(dspy.Module):
             except RoundFailure as failure:
                 return Attempt(answer="", error=f"{role}: {failure.detail}")
             try:
-                verdicts = caller.call("judge", lambda: self.judge(candidate.question, candidate.rubric, answer))
+                verdicts = self._verdicts(caller, candidate, answer)
             except RoundFailure as failure:
                 return Attempt(answer=answer, error=f"judge: {failure.detail}")
             return Attempt(answer=answer, verdicts=verdicts, score=self.policy.score(candidate.rubric, verdicts))

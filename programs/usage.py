@@ -1,7 +1,9 @@
 """Per-role accounting of LM calls and tokens, independent of how providers name their models.
 
 `UsageMeter.role(name)` is a context manager around one role call: it opens a DSPy usage tracker,
-then adds the call, its prompt/completion tokens and its wall seconds to that role's tally. Cache hits
+then adds the LM requests the call made (counted by a DSPy callback, so a one-criterion judge's many
+requests, failed requests and cache hits all count), its prompt/completion tokens and its wall seconds
+to that role's tally. Cache hits
 count as calls with no new tokens (DSPy reports no usage for them); they are tallied apart, as
 `cache_hits` with the tokens and seconds the cached replies originally cost (`programs.cache_hits`).
 Thread-safe; merges across rounds and phases.
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dspy
+from dspy.utils.callback import BaseCallback
 
 from programs.cache_hits import CacheTally, watch
 
@@ -30,6 +33,16 @@ def _tokens(entry: dict, keys: tuple[str, ...]) -> int:
     return 0
 
 
+class _RequestCounter(BaseCallback):
+    """Counts the LM requests started inside one role call, cache hits and failed requests included."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def on_lm_start(self, call_id, instance, inputs) -> None:
+        self.requests += 1
+
+
 class UsageMeter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -37,21 +50,31 @@ class UsageMeter:
 
     @contextmanager
     def role(self, name: str) -> Iterator[None]:
-        started = time.monotonic()
-        with dspy.track_usage() as tracker, watch() as cached:
+        started, counter = time.monotonic(), _RequestCounter()
+        with (
+            dspy.track_usage() as tracker,
+            watch() as cached,
+            dspy.context(callbacks=[*dspy.settings.callbacks, counter]),
+        ):
             try:
                 yield
             finally:
-                self._add(name, tracker.get_total_tokens(), time.monotonic() - started, cached)
+                self._add(name, tracker.get_total_tokens(), time.monotonic() - started, cached, counter.requests)
 
     def _add(
-        self, role: str, by_model: dict[str, dict], seconds: float = 0.0, cached: CacheTally | None = None
+        self,
+        role: str,
+        by_model: dict[str, dict],
+        seconds: float = 0.0,
+        cached: CacheTally | None = None,
+        requests: int = 1,
     ) -> None:
         prompt = sum(_tokens(u, _PROMPT_KEYS) for u in by_model.values())
         completion = sum(_tokens(u, _COMPLETION_KEYS) for u in by_model.values())
         with self._lock:
             tally = self.totals.setdefault(role, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
-            tally["calls"] += 1
+            # LM requests, not role calls: a one-criterion judge makes one request per criterion.
+            tally["calls"] += requests
             tally["prompt_tokens"] += prompt
             tally["completion_tokens"] += completion
             tally["seconds"] = round(tally.get("seconds", 0) + seconds, 3)

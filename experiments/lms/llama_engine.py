@@ -7,7 +7,8 @@ models (schema.py) and decodes under a GBNF grammar (gbnf.py), so replies always
 lazily and are shared per process (llama_models.py): every engine and role using a file uses one
 instance, calls to it are serialised, and llama.cpp reuses the evaluated prompt prefix between calls.
 Engines pickle and deepcopy without the model handle (they reload lazily) and save to JSON through
-`dump_state`/`load_state`. Tool calls, logprobs and reasoning are refused, not silently dropped.
+`dump_state`/`load_state`. Log-probabilities are served for one-token completions (the judge's
+P(yes) read, llama_next_token.py), greedily; tool calls and reasoning are refused, not silently dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from dspy.lm15 import (
     Message,
     Request,
     Response,
+    TokenLogprob,
+    TopLogprob,
     UnsupportedFeatureError,
     Usage,
     response_to_events,
@@ -29,6 +32,7 @@ from dspy.lm15 import (
 from experiments.lms.embedded import resolve
 from experiments.lms.gbnf import schema_to_gbnf
 from experiments.lms.llama_models import compile_grammar, default_threads, shared_model
+from experiments.lms.llama_next_token import chat_tokens, next_token_logprobs, top_choices
 from experiments.lms.schema import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_CHARS, rewrite_schema, schema_of
 
 # Completion budget when neither the LM nor the call sets max_tokens (llama.cpp would otherwise
@@ -57,7 +61,9 @@ class LlamaEngine:
     supports_response_schema = True
     supports_function_calling = False
     supports_reasoning = False
-    supported_params = frozenset({"temperature", "max_tokens", "top_p", "stop", "seed", "response_format"})
+    supported_params = frozenset(
+        {"temperature", "max_tokens", "top_p", "stop", "seed", "response_format", "logprobs", "top_logprobs"}
+    )
 
     def __init__(
         self,
@@ -112,7 +118,6 @@ class LlamaEngine:
             name
             for name, bad in (
                 ("tools", bool(request.tools)),
-                ("config.logprobs", config.logprobs is not None),
                 ("config.reasoning", config.reasoning is not None and config.reasoning.effort != "off"),
                 ("config.probabilities", config.probabilities is not None),
                 ("config.extensions", bool(config.extensions)),
@@ -139,6 +144,8 @@ class LlamaEngine:
 
     def complete(self, request: Request) -> Response:
         validate_request(request)
+        if request.config.logprobs is not None:
+            return self._next_token(request)
         messages, kwargs = _messages(request), self._kwargs(request)
         loaded = shared_model(self.model, self.n_ctx, self.n_threads or default_threads())
         with loaded.lock:
@@ -161,6 +168,39 @@ class LlamaEngine:
                 input_tokens=usage.get("prompt_tokens"),
                 output_tokens=usage.get("completion_tokens"),
                 total_tokens=usage.get("total_tokens"),
+            ),
+        )
+
+    def _next_token(self, request: Request) -> Response:
+        """A one-token completion with the log-probabilities of its top alternatives (judges read P(yes))."""
+        config = request.config
+        if config.max_tokens != 1 or config.response_format is not None or request.tools:
+            raise UnsupportedFeatureError(
+                f"embedded model {self.model!r} returns logprobs only for one-token completions without "
+                "response_format or tools (max_tokens=1)",
+                feature="config.logprobs",
+            )
+        loaded = shared_model(self.model, self.n_ctx, self.n_threads or default_threads())
+        with loaded.lock:
+            tokens = chat_tokens(loaded.llama, _messages(request))
+            try:
+                logprobs, _ = next_token_logprobs(loaded.llama, tokens)
+            except ValueError as exc:
+                if "context window" in str(exc):
+                    raise ContextLengthError(f"{self.model}: {exc}", provider="embedded") from None
+                raise
+            top = top_choices(loaded.llama, logprobs, max(config.logprobs, 1))
+        chosen = top[0]  # greedy: the reply is the most likely token
+        alternatives = tuple(TopLogprob(token=c.text, logprob=c.logprob, token_id=c.token_id) for c in top)
+        return Response(
+            id=None,
+            model=self.model,
+            message=Message.assistant(chosen.text),
+            # One token was asked for and given: the reply is complete (DSPy warns on "length").
+            finish_reason="stop",
+            usage=Usage(input_tokens=len(tokens), output_tokens=1, total_tokens=len(tokens) + 1),
+            logprobs=(
+                TokenLogprob(token=chosen.text, logprob=chosen.logprob, token_id=chosen.token_id, top=alternatives),
             ),
         )
 

@@ -36,7 +36,7 @@ SIGNS = {
     "503": r"injected HTTP 503",
     "timeout": r"read timed out",
     "garbage": r"is not JSON",
-    "empty": r"empty or null response",
+    "empty": r"empty or null response|empty reply to a one-token judge request",
 }
 TRANSIENT = ("429", "500", "503", "timeout", "garbage", "empty")
 

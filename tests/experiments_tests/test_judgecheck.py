@@ -27,7 +27,10 @@ from tests.support.scripted import scripted_lm
 FIXTURE = Path(__file__).parent / "fixtures" / "judge_labels.jsonl"
 ROWS = [json.loads(line) for line in FIXTURE.read_text().splitlines()]
 BY_ANSWER = {r["answer"]: r for r in ROWS}
-BASE = ["--labels", str(FIXTURE), "--set", "loop.backoff=0", "--set", "tracking.enabled=false"]
+# These tests check judgecheck's own computations on the joint protocol's scripted replies; the
+# probability protocol's run is checked in test_probability_protocol_reads_anchors_once_per_question.
+JOINT = ["--set", "judge.protocol=joint"]
+BASE = ["--labels", str(FIXTURE), "--set", "loop.backoff=0", "--set", "tracking.enabled=false", *JOINT]
 
 
 def lenient_on_mistakes(p):
@@ -57,7 +60,7 @@ def checked(tmp_path_factory):
         use_judge(mp, lenient_on_mistakes)
         stdout = io.StringIO()
         with redirect_stdout(stdout):
-            assert judgecheck.main(["--labels", str(FIXTURE), "--quiet", "--out", str(tmp / "run")]) == 0
+            assert judgecheck.main(["--labels", str(FIXTURE), *JOINT, "--quiet", "--out", str(tmp / "run")]) == 0
     return tmp / "run", stdout.getvalue()
 
 
@@ -138,7 +141,7 @@ def test_logged_to_mlflow(checked):
 
 def test_build_judge_binds_the_lm_and_the_graded_setting():
     lm = scripted_lm("judge", lenient_on_mistakes)
-    judge = build_judge(build_config({}, ["rubric.graded=true"]), lm)
+    judge = build_judge(build_config({}, ["rubric.graded=true", "judge.protocol=joint"]), lm)
     assert judge.graded and all(p.lm is lm for _, p in judge.named_predictors())
 
 

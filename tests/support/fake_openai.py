@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import signal
 import sys
@@ -87,6 +88,15 @@ def world_reply(world) -> Reply:
         return roles[role](prompt)
 
     return reply
+
+
+def yes_no_logprobs(p: float) -> tuple[str, dict]:
+    """The reply token and the OpenAI `logprobs` object of a one-token answer with P(yes) = p."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    top = sorted([("Yes", 0.6 * p), (" yes", 0.3 * p), ("No", 0.9 * (1 - p)), ("The", 0.1)], key=lambda t: -t[1])
+    alternatives = [{"token": t, "logprob": math.log(m), "bytes": list(t.encode())} for t, m in top]
+    first = {**alternatives[0], "top_logprobs": alternatives}
+    return top[0][0], {"content": [first]}
 
 
 def _text(content) -> str:
@@ -173,7 +183,12 @@ class _Handler(BaseHTTPRequestHandler):
             with fake._lock:
                 fake.counts["reply_error"] += 1
             return self._error(500, f"reply function failed: {type(exc).__name__}: {exc}", "server_error")
-        text = value if isinstance(value, str) else json.dumps(value)
+        choice: dict = {"index": 0, "finish_reason": "stop"}
+        if isinstance(value, float):  # P(yes) of a one-token reply with log-probabilities (probability judge)
+            text, choice["logprobs"] = yes_no_logprobs(value)
+        else:
+            text = value if isinstance(value, str) else json.dumps(value)
+        choice["message"] = {"role": "assistant", "content": text}
         prompt_tokens, completion_tokens = len(prompt.user) // 4, len(text) // 4
         fake.bill(model, prompt_tokens, completion_tokens)
         self._json(
@@ -183,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": model,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "choices": [choice],
                 "usage": {
                     "prompt_tokens": prompt_tokens,
                     "completion_tokens": completion_tokens,

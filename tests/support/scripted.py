@@ -2,20 +2,22 @@
 
 The engine parses what DSPy's JSONAdapter sends (input sections `[[ ## name ## ]]` in the user
 message, output fields and their descriptions in the system message) and hands a `Prompt` to the
-reply function, which returns a dict of output values (sent back as JSON), a raw string, or raises.
+reply function, which returns a dict of output values (sent back as JSON), a raw string, a float (the
+P(yes) of a one-token reply with log-probabilities, for the probability judge), or raises.
 Thread-safe; counts calls. Deterministic, so threads cannot reorder its answers.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import dspy
-from dspy.lm15 import Message, Response, TextPart, Usage
+from dspy.lm15 import Message, Response, TextPart, TokenLogprob, TopLogprob, Usage
 
 _SECTION = re.compile(r"\[\[ ## (\w+) ## \]\]\n(.*?)(?=\n\n\[\[ ## |\n\nRespond with|\Z)", re.S)
 _OUTPUT = re.compile(r"^\d+\. `(\w+)` \(([^)]*)\):[ ]?(.*)$", re.M)
@@ -46,9 +48,11 @@ def parse(request) -> Prompt:
 
 class ScriptedEngine:
     supports_response_schema = True
-    supported_params = frozenset({"temperature", "max_tokens", "response_format", "seed", "stop", "top_p"})
+    supported_params = frozenset(
+        {"temperature", "max_tokens", "response_format", "seed", "stop", "top_p", "logprobs", "top_logprobs"}
+    )
 
-    def __init__(self, reply: Callable[[Prompt], dict | str]):
+    def __init__(self, reply: Callable[[Prompt], dict | str | float]):
         self.reply = reply
         self.calls = 0
         self.prompts: list[Prompt] = []
@@ -60,6 +64,8 @@ class ScriptedEngine:
             self.calls += 1
             self.prompts.append(prompt)
         value = self.reply(prompt)
+        if isinstance(value, float):  # P(yes) for a one-token request with log-probabilities
+            return yes_no_response(value, len(prompt.user) // 4)
         text = value if isinstance(value, str) else json.dumps(value)
         usage = Usage(input_tokens=len(prompt.user) // 4, output_tokens=len(text) // 4, total_tokens=0)
         return Response(
@@ -74,6 +80,16 @@ class ScriptedEngine:
 
     def __deepcopy__(self, memo):
         return self
+
+
+def yes_no_response(p: float, prompt_tokens: int) -> Response:
+    """A one-token reply whose alternatives carry P(yes) = p, split over spelling variants."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    top = sorted([("Yes", 0.6 * p), (" yes", 0.3 * p), ("No", 0.9 * (1 - p)), ("The", 0.1)], key=lambda t: -t[1])
+    alternatives = tuple(TopLogprob(token=t, logprob=math.log(m)) for t, m in top)
+    first = TokenLogprob(token=top[0][0], logprob=math.log(top[0][1]), top=alternatives)
+    usage = Usage(input_tokens=prompt_tokens, output_tokens=1, total_tokens=prompt_tokens + 1)
+    return Response(None, "scripted", Message.assistant([TextPart(top[0][0])]), "stop", usage, logprobs=(first,))
 
 
 def scripted_lm(name: str, reply: Callable[[Prompt], dict | str]) -> dspy.LM:

@@ -3,7 +3,8 @@
 Round n's candidate (n = failed attempts listed in the feedback + 1) has criteria "the answer names
 KW<i> ..." and a reference answer containing every keyword. `plan[n]` says which keywords the weak and
 strong solvers put in their answers for that round's question, so a test fixes each round's outcome.
-The judge marks a criterion met when its keyword appears in the answer.
+The judge marks a criterion met when its keyword appears in the answer, under every judge protocol (the
+probability judge reads P(yes) 0.95 or 0.05 from the same rule).
 """
 
 from __future__ import annotations
@@ -75,8 +76,17 @@ class World:
 
         return reply
 
-    def judge(self, p: Prompt) -> dict:
+    def judge(self, p: Prompt) -> dict | float:
+        logprobs = p.config.get("logprobs") if isinstance(p.config, dict) else getattr(p.config, "logprobs", None)
+        if logprobs:  # the probability judge: "Answer to grade: ... <criterion>"
+            answer, criterion = p.user.split("Answer to grade:\n", 1)[1].rsplit("\n\nA ", 1)
+            key = re.search(r"(KW\d+|ERR\d+)", criterion)
+            return 0.95 if key and re.search(rf"\b{key.group(1)}\b", answer) else 0.05
         answer = p.inputs.get("answer", "")
+        if "criterion" in p.inputs:  # per_criterion / evidence judges: one criterion per call
+            key = re.search(r"(KW\d+|ERR\d+)", p.inputs["criterion"])
+            met = bool(key and re.search(rf"\b{key.group(1)}\b", answer))
+            return {"quote": answer if met else "NONE", "met": met}
         verdicts = {}
         for name, desc in p.outputs.items():
             key = re.search(r"(KW\d+|ERR\d+)", desc)
