@@ -3,8 +3,8 @@
 DSPy answers a repeated request from its response cache and reports no usage for it, so a round
 answered from the cache would look like free work. `watch()` opens a tally for one role call; while
 it is open, every cache hit in this thread is counted with the tokens the cached reply cost when it
-was made (DSPy keeps them in the cache record), and every reply stored in the cache gets the call's
-wall seconds beside it, so a later hit can report the time it originally took too.
+was made (DSPy keeps them in the cache record), and every reply stored in the cache gets the wall
+seconds of its own request beside it, so a later hit can report the time it originally took too.
 
 It wraps `dspy.cache` in a pass-through proxy (installed again whenever `dspy.configure_cache`
 replaces the cache); a reply cached by an older version carries no seconds, and a hit on a reply
@@ -29,7 +29,9 @@ SECONDS_KEY = "autodata_seconds"  # stored beside DSPy's own fields in a cache r
 
 @dataclass
 class CacheTally:
-    started: float = field(default_factory=time.monotonic)
+    # When the current request began: the role call's start, then the end of each request (a role
+    # call can make several requests, e.g. a judge asking once per criterion).
+    mark: float = field(default_factory=time.monotonic)
     hits: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -43,6 +45,13 @@ class CacheTally:
         self.completion_tokens += int(usage.get("completion_tokens") or 0)
         if isinstance(record, dict) and isinstance(record.get(SECONDS_KEY), (int, float)):
             self.seconds += float(record[SECONDS_KEY])
+        self.lap()
+
+    def lap(self) -> float:
+        """Seconds since the previous request of this role call ended (or the call began)."""
+        now = time.monotonic()
+        seconds, self.mark = now - self.mark, now
+        return seconds
 
 
 _TALLY: ContextVar[CacheTally | None] = ContextVar("autodata_cache_tally", default=None)
@@ -68,7 +77,7 @@ class _Watched:
     def put(self, request: dict, value: Any, ignored_args_for_cache_key=None, enable_memory_cache=True) -> None:
         tally = _TALLY.get()
         if tally is not None and isinstance(value, dict):
-            value = {**value, SECONDS_KEY: round(time.monotonic() - tally.started, 3)}
+            value = {**value, SECONDS_KEY: round(tally.lap(), 3)}
         self._inner.put(request, value, ignored_args_for_cache_key, enable_memory_cache)
 
 
