@@ -48,15 +48,20 @@ def test_every_lm_call_is_counted_when_an_optimizer_runs_a_round_again(in_tmp):
     assert summary["all_rounds"]["repeated_rounds"] == len(repeats)
 
 
-def test_a_crashed_document_is_in_summary_json_and_the_printed_summary(in_tmp, monkeypatch, capsys):
+def crash_on(monkeypatch, bad: str) -> None:
+    """The loop raises on one document, outside any LM call (a bug in code, not a model fault)."""
     original = AgenticSelfInstruct.forward
 
     def forward(self, document, doc_id="", prior=None):
-        if doc_id == "paper0":
+        if doc_id == bad:
             raise RuntimeError("a bug outside any LM call")
         return original(self, document, doc_id, prior)
 
     monkeypatch.setattr(AgenticSelfInstruct, "forward", forward)
+
+
+def test_a_crashed_document_is_in_summary_json_and_the_printed_summary(in_tmp, monkeypatch, capsys):
+    crash_on(monkeypatch, "paper0")
     summary, _ = compile_in(in_tmp, World(n_penalty=None, plan=PLAN))
     crashed = json.loads((in_tmp / "run" / "summary.json").read_text())["crashed_documents"]
     assert crashed and {c["doc_id"] for c in crashed} == {"paper0"}

@@ -122,16 +122,9 @@ def test_dry_run_estimates_baselines_as_one_round_and_calls_nothing(tmp_path, ca
 
 
 def test_a_crashed_document_is_in_the_evaluation_record(in_tmp, monkeypatch):
-    from programs.loop import AgenticSelfInstruct
+    from tests.experiments_tests.test_compile_outcomes import crash_on
 
-    original = AgenticSelfInstruct.forward
-
-    def forward(self, document, doc_id="", prior=None):
-        if doc_id == "paper1":
-            raise RuntimeError("a bug outside any LM call")
-        return original(self, document, doc_id, prior)
-
-    monkeypatch.setattr(AgenticSelfInstruct, "forward", forward)
+    crash_on(monkeypatch, "paper1")
     cfg = build_config({}, [f"corpus.source={write_docs(in_tmp / 'docs')}", *SETTINGS, "tracking.enabled=false"])
     record = evaluate_run(
         cfg,
