@@ -54,6 +54,7 @@ def build_program(
         weak_first=loop.weak_first,
         sanity_checks=loop.sanity_checks,
         strong_reasoning=loop.strong_reasoning,
+        strong_sees_document=loop.strong_sees_document,
         infra_retries=loop.infra_retries,
         sample_workers=loop.sample_workers,
         backoff=loop.backoff,

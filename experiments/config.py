@@ -101,6 +101,9 @@ class LoopConfig(_Section):
     # Judge the reference answer and an off-topic answer before spending solver calls.
     sanity_checks: bool = True
     strong_reasoning: bool = False
+    # The strong solver answers with the source document open (the paper's "privileged information"
+    # strong mode); the weak solver never sees it.
+    strong_sees_document: bool = False
     # Retries of one role call after an infrastructure error, before the round is recorded as an error.
     infra_retries: int = Field(default=3, ge=0)
     # Base delay (seconds) of the exponential backoff between retries; jitter is added.

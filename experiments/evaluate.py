@@ -57,7 +57,15 @@ def build_method(name: str, cfg: RunConfig, harness: Path | None = None) -> Agen
         program = build_program(cfg, loaded.policy.structure)  # the evaluation's loop and criterion
         program.load_state(loaded.dump_state())
         return program
-    keys = ("n_samples", "sample_temperature", "sanity_checks", "strong_reasoning", "infra_retries", "sample_workers")
+    keys = (
+        "n_samples",
+        "sample_temperature",
+        "sanity_checks",
+        "strong_reasoning",
+        "strong_sees_document",
+        "infra_retries",
+        "sample_workers",
+    )
     loop = {k: getattr(cfg.loop, k) for k in (*keys, "backoff")}
     judge = make_judge(cfg.judge, graded=cfg.rubric.graded)
     return BASELINES[name](HarnessPolicy(cfg.rubric, thresholds(cfg)), judge=judge, **loop)

@@ -2,6 +2,7 @@
 
 Every failed round on a document is listed under TOO EASY, FAILED ON STRONG or FAILED QUALITY CHECK
 (unparseable or errored rounds go under the quality group), with the scores that explain the failure.
+The most recent failure then sets the direction: harder after TOO EASY, easier after FAILED ON STRONG.
 """
 
 from __future__ import annotations
@@ -16,6 +17,19 @@ _GROUPS = {
     "error": "FAILED QUALITY CHECK",
 }
 _ORDER = ("too_easy", "failed_on_strong", "failed_quality")
+# The last failure sets the direction of the next attempt: a question the strong solver cannot answer
+# must get easier as firmly as one the weak solver answers must get harder.
+_DIRECTION = {
+    "too_easy": (
+        "Direction: the last question was too easy, so make the next one harder. It must need a specific insight or a "
+        "multi-step inference from this paper that general knowledge and the context do not give away."
+    ),
+    "failed_on_strong": (
+        "Direction: the last question was too hard even for the strong solver, so make the next one easier. "
+        "Ask about a central point the paper states explicitly, give the context every fact a solver needs, "
+        "and write criteria that a careful answer can meet."
+    ),
+}
 
 
 def _clip(text: str, limit: int = 220) -> str:
@@ -47,6 +61,9 @@ def render_feedback(failed: list[RoundRecord]) -> str:
     for key in _ORDER:
         if groups[key]:
             parts.append(_GROUPS[key] + ":\n" + "\n".join(groups[key]))
+    direction = _DIRECTION.get(failed[-1].reason)
+    if direction:
+        parts.append(direction)
     parts.append(
         "Write an entirely new question from a different angle of the paper. Do not rephrase any question above."
     )

@@ -48,6 +48,7 @@ class AgenticSelfInstruct(dspy.Module):
         weak_first: bool = True,
         sanity_checks: bool = True,
         strong_reasoning: bool = False,
+        strong_sees_document: bool = False,
         infra_retries: int = 2,
         sample_workers: int = 1,
         backoff: float = 1.0,
@@ -57,7 +58,7 @@ class AgenticSelfInstruct(dspy.Module):
         self.challenger = Challenger(policy.structure)
         self.verifier = QualityVerifier()
         self.weak = Solver()
-        self.strong = Solver(reasoning=strong_reasoning)
+        self.strong = Solver(reasoning=strong_reasoning, sees_document=strong_sees_document)
         # Any protocol of programs.judging; the joint judge when none is given.
         self.judge = judge if judge is not None else Judge(graded=policy.structure.graded)
         self.policy = policy
@@ -106,13 +107,13 @@ class AgenticSelfInstruct(dspy.Module):
         record.verifier = report = self._verify(caller, document, rules, candidate)
         if not report.passed:
             raise RoundFailure("failed_quality", _quality_detail(report))
-        record.weak = self._attempts(caller, "weak", self.weak, candidate)
+        record.weak = self._attempts(caller, "weak", self.weak, candidate, document)
         weak_scores = self._exact(candidate, record.weak)
         record.weak_mean = _mean(weak_scores)
         gate = self.policy.weak_gate(weak_scores) if self.weak_first else None
         if gate is not None:
             return _finish(record, gate)
-        record.strong = self._attempts(caller, "strong", self.strong, candidate)
+        record.strong = self._attempts(caller, "strong", self.strong, candidate, document)
         _finish(record, self.policy.decide(weak_scores, self._exact(candidate, record.strong)))
 
     def _exact(self, candidate: Candidate, attempts: list[Attempt]) -> list[Fraction]:
@@ -152,12 +153,16 @@ class AgenticSelfInstruct(dspy.Module):
             ),
         )
 
-    def _attempts(self, caller: RoleCaller, role: str, solver: Solver, candidate: Candidate) -> list[Attempt]:
+    def _attempts(
+        self, caller: RoleCaller, role: str, solver: Solver, candidate: Candidate, document: str
+    ) -> list[Attempt]:
         def one(sample: int) -> Attempt:
             try:
                 answer = caller.call(
                     role,
-                    lambda: solver(candidate.context, candidate.question, sample, self.sample_temperature),
+                    lambda: solver(
+                        candidate.context, candidate.question, sample, self.sample_temperature, document=document
+                    ),
                 )
             except RoundFailure as failure:
                 return Attempt(answer="", error=f"{role}: {failure.detail}")

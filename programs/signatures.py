@@ -69,6 +69,19 @@ class SolveSignature(dspy.Signature):
     answer: str = dspy.OutputField()
 
 
+# The strong solver's privileged mode (loop.strong_sees_document): the paper's "privileged information"
+# lever, the same model answering with the source open. Frozen like the plain solver prompt.
+class SolveWithDocumentSignature(dspy.Signature):
+    """Answer the question using the context, the source paper it was written from, and your own
+    expertise. Use the paper's specific findings and reasoning. Be specific and complete, and explain the
+    key reasoning steps briefly."""
+
+    document: str = dspy.InputField(desc="the source paper")
+    context: str = dspy.InputField()
+    question: str = dspy.InputField()
+    answer: str = dspy.OutputField()
+
+
 # The judge's base instructions; the per-criterion output fields are added per rubric.
 JUDGE_INSTRUCTIONS = """You are a strict grader. For each rubric criterion, decide whether the answer \
 fully and unambiguously meets it. If in doubt, the criterion is not met. A penalty criterion names an \

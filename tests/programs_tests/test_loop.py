@@ -177,3 +177,25 @@ def test_mixed_samples_on_a_threshold_are_decided_exactly_and_recompute():
     )
     assert recompute(row) == (True, "accepted")
     assert recompute({**row, "strong_mean": 0.649999}) == (False, "strong_mean mismatch: 0.649999 vs 0.65")
+
+
+@pytest.mark.parametrize("privileged", [False, True])
+def test_only_a_privileged_strong_solver_sees_the_document(privileged):
+    world = World(plan={1: {"weak": [1], "strong": [1, 2, 3, 4]}})
+    program, engines = make(world, max_rounds=1, n_samples=1, strong_sees_document=privileged)
+    assert program(document="The paper's full text.", doc_id="d1").accepted is not None
+    assert "document" not in engines["weak"].prompts[0].inputs
+    strong = engines["strong"].prompts[0].inputs
+    assert (strong.get("document") == "The paper's full text.") is privileged
+
+
+def test_feedback_direction_follows_the_last_failure():
+    from programs.feedback import render_feedback
+    from programs.records import RoundRecord
+
+    easy = RoundRecord(doc_id="d", round=1, reason="too_easy", weak_mean=0.9)
+    hard = RoundRecord(doc_id="d", round=2, reason="failed_on_strong", weak_mean=0.1, strong_mean=0.2, gap=0.1)
+    quality = RoundRecord(doc_id="d", round=3, reason="failed_quality", detail="leak")
+    assert "make the next one easier" in render_feedback([easy, hard])
+    assert "make the next one harder" in render_feedback([hard, easy])
+    assert "Direction" not in render_feedback([easy, quality]) and "Direction" not in render_feedback([])
