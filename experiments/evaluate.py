@@ -191,6 +191,7 @@ def evaluate_run(
                 n_items=opts.judge_items,
                 temperature=opts.judge_temperature,
                 second_lm=lms.get("second_judge"),
+                settings=cfg.judge,
             )
         extra = {
             "split": split,
@@ -230,7 +231,13 @@ def rejudge(args: argparse.Namespace, rows: list[dict]) -> dict | None:
     second = second_judge_lm(cfg, args.second_judge) if args.second_judge else None
     o = Options.from_args(args)
     return judge_reliability(
-        rows, judge, repeats=o.judge_repeats, n_items=o.judge_items, temperature=o.judge_temperature, second_lm=second
+        rows,
+        judge,
+        repeats=o.judge_repeats,
+        n_items=o.judge_items,
+        temperature=o.judge_temperature,
+        second_lm=second,
+        settings=cfg.judge,
     )
 
 

@@ -1,6 +1,7 @@
 """Judge reliability, which the paper does not report: self-agreement and cross-judge agreement.
 
-A seeded sample of recorded solver answers (with their rubrics and recorded verdicts) is graded again:
+A seeded sample of recorded solver answers (with their rubrics and recorded verdicts) is graded again,
+with the run's judge protocol (`judge.*`):
 - self-agreement: the same judge grades each answer `repeats` times with independent samples at
   `temperature` (at temperature 0 a local judge repeats itself exactly, so agreement there is 1 by
   construction; sampling measures how settled its verdicts are). Reported: pairwise agreement of
@@ -24,7 +25,7 @@ import dspy
 from metrics.agreement import agreement, cohen_kappa, fleiss_kappa, pearson
 from metrics.scoring import rubric_score
 from programs.errors import FatalLMError, UnexpectedError, classify
-from programs.judge import Judge, judge_signature
+from programs.judging import JudgeSettings, make_judge
 from programs.records import Criterion
 
 
@@ -37,6 +38,8 @@ class Item:
     answer: str
     verdicts: list[float]
     graded: bool = False
+    context: str = ""
+    reference: str = ""
 
     def score(self, verdicts: list[float]) -> float:
         return rubric_score([c.weight for c in self.rubric], verdicts)
@@ -52,6 +55,8 @@ def sample_items(rows: list[dict], n_items: int, seed: int = 0) -> list[Item]:
             a["answer"],
             a["verdicts"],
             bool((r.get("structure") or {}).get("graded")),
+            r.get("context") or "",
+            r.get("reference_answer") or "",
         )
         for r in rows
         for a in r["weak"] + r["strong"]
@@ -60,20 +65,14 @@ def sample_items(rows: list[dict], n_items: int, seed: int = 0) -> list[Item]:
     return random.Random(seed).sample(pool, min(n_items, len(pool)))
 
 
-def grade(judge: Judge, item: Item, config: dict | None = None) -> list[float] | None:
-    """One grading of one answer, or None when it failed for this answer only."""
+def grade(judge: dspy.Module, item: Item, lm: dspy.LM) -> list[float] | None:
+    """One grading of one answer with `lm`, or None when it failed for this answer only."""
     try:
-        out = judge.grade(
-            signature=judge_signature(item.rubric, item.graded),
-            question=item.question,
-            answer=item.answer,
-            config=config or {},
-        )
-        return [min(1.0, max(0.0, float(getattr(out, f"c{i}")))) for i in range(1, len(item.rubric) + 1)]
+        judge.set_lm(lm)
+        return judge(item.question, item.rubric, item.answer, context=item.context, reference=item.reference)
     except Exception as exc:
         kind = classify(exc)
         if kind in ("permanent", "systemic"):  # a bad key, or a bug: never a failed grading
-            lm = judge.grade.lm or dspy.settings.lm
             fatal = FatalLMError if kind == "permanent" else UnexpectedError
             raise fatal("judge", getattr(lm, "model", "unset"), exc) from exc
         return None
@@ -128,17 +127,23 @@ def judge_reliability(
     temperature: float = 1.0,
     second_lm: dspy.LM | None = None,
     seed: int = 0,
+    settings: JudgeSettings | None = None,
 ) -> dict:
+    """Grade a sample of recorded answers again with the judge protocol of `settings` (see module notes).
+    Repeats sample `judge_lm` at `temperature` with distinct rollout ids; the probability protocol reads
+    probabilities greedily, so its repeats agree by construction."""
+    settings = settings or JudgeSettings()
     items = sample_items(rows, n_items, seed)
-    judge = Judge()
-    judge.set_lm(judge_lm)
     grades, failed = [], 0
     for item in items:
-        got = [grade(judge, item, {"rollout_id": 10_000 + r, "temperature": temperature}) for r in range(repeats)]
+        judge = make_judge(settings, graded=item.graded)
+        lms = [judge_lm.copy(rollout_id=10_000 + r, temperature=temperature) for r in range(repeats)]
+        got = [grade(judge, item, lm) for lm in lms]
         failed += sum(g is None for g in got)
         grades.append([g for g in got if g is not None])
     report = {
         "judge": judge_lm.model,
+        "protocol": settings.protocol,
         "repeats": repeats,
         "temperature": temperature,
         "sampled_answers": len(items),
@@ -147,9 +152,7 @@ def judge_reliability(
         "cross": None,
     }
     if second_lm is not None:
-        other = Judge()
-        other.set_lm(second_lm)
-        second = [grade(other, item) for item in items]
+        second = [grade(make_judge(settings, graded=item.graded), item, second_lm) for item in items]
         report["cross"] = {"judge": second_lm.model, "failed_grades": second.count(None)}
         report["cross"].update(cross_agreement(items, second))
     return report

@@ -87,3 +87,17 @@ def test_a_bug_in_a_regrading_stops_the_run_instead_of_counting_as_a_failed_grad
     dspy.configure(adapter=dspy.JSONAdapter())
     with pytest.raises(UnexpectedError, match="KeyError"):
         judge_reliability(read_jsonl(FIXTURE), scripted_lm("judge", broken), repeats=1, n_items=1)
+
+
+def test_regrading_uses_the_configured_protocol_and_its_anchors():
+    from programs.judging import JudgeSettings
+    from tests.support.logprob_engine import LogprobEngine, logprob_lm
+
+    rows = read_jsonl(FIXTURE)
+    engine = LogprobEngine(lambda system, user: 0.9)
+    report = judge_reliability(rows, logprob_lm("judge", engine), repeats=2, n_items=2, settings=JudgeSettings())
+    assert report["protocol"] == "probability" and report["failed_grades"] == 0
+    # Greedy probability reads repeat exactly; anchors (context, reference) are read for each rubric.
+    assert report["self"]["pairwise_agreement"] == 1.0
+    answers = {user.split("Answer to grade:\n", 1)[1].split("\n\nA ", 1)[0] for _, user in engine.requests}
+    assert {r["context"] for r in rows if r.get("context")} & answers
