@@ -122,6 +122,23 @@ class AcceptanceConfig(_Section):
     gap_min: float | None = None
 
 
+class MetricWeights(_Section):
+    """Weights of the combined metric: gap * (gap metric) + validation * (rubric validation). They must
+    sum to 1; only `optimizer.metric=combined` reads them."""
+
+    gap: float = Field(default=0.7, ge=0.0, le=1.0)
+    validation: float = Field(default=0.3, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> MetricWeights:
+        if abs(self.gap + self.validation - 1.0) > 1e-9:
+            raise ValueError(
+                f"gap {self.gap} + validation {self.validation} must sum to 1; set both, e.g. "
+                "--set optimizer.metric_weights.gap=0.8 --set optimizer.metric_weights.validation=0.2"
+            )
+        return self
+
+
 class OptimizerConfig(_Section):
     name: str = "gepa"
 
@@ -134,7 +151,10 @@ class OptimizerConfig(_Section):
             raise ValueError(f"unknown optimizer {value!r}; choose one of: {', '.join(OPTIMIZERS)}")
         return value
 
-    metric: Literal["gap", "validation"] = "gap"
+    # What scores a document for the optimizer (metrics.metric): "gap" (accepted 1, else partial credit),
+    # "validation" (mean rubric validation of its rounds) or "combined" (weighted by metric_weights).
+    metric: Literal["gap", "validation", "combined"] = "gap"
+    metric_weights: MetricWeights = MetricWeights()
     max_metric_calls: int = Field(default=12, ge=1)
     num_threads: int = Field(default=1, ge=1)
     seed: int = 1

@@ -25,8 +25,7 @@ from experiments.report import summarize
 from experiments.resume import Recorded, record_from_row, structure_key
 from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
 from experiments.tracking import Tracker
-from metrics.gap import make_gap_metric
-from metrics.validation import validation_metric
+from metrics.metric import effective_weights, make_metric
 from optimizers import OptimizerSpec, get
 from optimizers.search_space import suggest
 from programs.budget import BUDGET_KEY, BudgetExceeded
@@ -34,6 +33,13 @@ from programs.errors import FatalLMError
 from programs.loop import OBSERVER_KEY, RESUME_KEY
 
 log = logging.getLogger("autodata.trials")
+
+
+def metric_record(cfg: RunConfig) -> dict:
+    """The optimizer and the metric that drove it, with the weights it applied (for harness.json,
+    summary.json and MLflow)."""
+    o = cfg.optimizer
+    return {"name": o.name, "metric": o.metric, "weights": effective_weights(o.metric, o.metric_weights.model_dump())}
 
 
 class TrialFailed(Exception):
@@ -89,6 +95,7 @@ class TrialRunner:
             "optimizer": cfg.optimizer.name,
             "optimizer.max_metric_calls": cfg.optimizer.max_metric_calls,
             "optimizer.metric": cfg.optimizer.metric,
+            **{f"optimizer.metric_weight.{k}": v for k, v in metric_record(cfg)["weights"].items()},
             "n_samples": program.n_samples,
             "max_rounds": program.max_rounds,
             **{f"trial.{k}": v for k, v in trial.params.items()},
@@ -98,7 +105,7 @@ class TrialRunner:
         )
         self.sink.progress.note(f"== trial {n}: {s.structure.model_dump(include={'allow_penalties', 'weight_cap'})}")
         t = thresholds(cfg)
-        metric = make_gap_metric(t) if cfg.optimizer.metric == "gap" else validation_metric
+        metric = make_metric(cfg.optimizer.metric, t, cfg.optimizer.metric_weights.model_dump())
         # Keyed by parameters, so a trial re-run after a crash resumes its optimizer's saved state.
         trial_dir = self.out / "trials" / f"params-{structure_key({**trial.params, 'optimizer': cfg.optimizer.name})}"
         spec = OptimizerSpec(
@@ -134,7 +141,8 @@ class TrialRunner:
         sel_ctx = PhaseContext("select", run_id, splits_of, cfg.acceptance.preset, t, s.structure, trial=n)
         run_phase(compiled, self.splits["val"], self.sink, sel_ctx, workers=self.workers)
         stats = summarize(sel_ctx.rows, [d.id for d in self.splits["val"]])
-        export_harness(compiled, cfg, trial_dir, {"trial": n, "candidate": fingerprint(compiled)})
+        source = {"trial": n, "candidate": fingerprint(compiled), "optimizer": metric_record(cfg)}
+        export_harness(compiled, cfg, trial_dir, source)
         self.tracker.log_artifacts(run_id, trial_dir, "harness")
         self.tracker.log_metrics(
             run_id,

@@ -1,15 +1,19 @@
-"""The rubric validation metric as a DSPy metric: how well-formed and judge-consistent the rubrics are.
+"""The rubric validation metric: how well-formed and judge-consistent one document's candidates are.
 
-Per round the loop records `verifier.validation` (see `metrics.policy.validation_score`). For one
-document the metric is the mean over its rounds, with feedback listing the problems found, so it can
-drive an optimizer on its own (`optimizer.metric=validation`) or be reported beside the gap metric.
+Per round the loop records `verifier.validation` (see `metrics.policy.validation_score`: rubric checks,
+verifier checks, reference and off-topic scores). For one document the metric is the mean over its
+rounds (a round with no candidate counts 0). The DSPy metric built on it (alone or combined with the gap
+metric) is `metrics.metric.make_metric`.
+
+`valid_candidate` is the validity the compile report counts: a candidate that passed the programmatic
+rubric checks and every check of the LM verifier (the judge sanity checks are not part of it).
 """
 
 from __future__ import annotations
 
-import dspy
+from collections.abc import Sequence
 
-from programs.records import RoundRecord
+from programs.records import RoundRecord, VerifierReport
 
 
 def round_validation(record: RoundRecord) -> float:
@@ -18,20 +22,13 @@ def round_validation(record: RoundRecord) -> float:
     return record.verifier.validation
 
 
-def validation_metric(gold, pred, trace=None, pred_name=None, pred_trace=None) -> dspy.Prediction:
-    rounds: list[RoundRecord] = list(getattr(pred, "rounds", None) or [])
-    if not rounds:
-        return dspy.Prediction(score=0.0, feedback="No rounds ran.")
-    score = sum(round_validation(r) for r in rounds) / len(rounds)
-    notes = []
-    for r in rounds:
-        v = r.verifier
-        if v is None:
-            notes.append(f"Round {r.round}: no candidate ({r.detail or r.reason}).")
-        elif v.rubric_problems:
-            notes.append(f"Round {r.round}: rubric problems: {'; '.join(v.rubric_problems)}.")
-        elif not v.passed:
-            notes.append(f"Round {r.round}: {v.feedback}")
-        else:
-            notes.append(f"Round {r.round}: rubric valid (validation {round_validation(r):.2f}).")
-    return dspy.Prediction(score=round(score, 6), feedback="\n".join(notes))
+def mean_validation(rounds: Sequence[RoundRecord]) -> float:
+    """Mean rubric validation over the rounds (0 with no rounds), rounded to six decimals."""
+    return round(sum(round_validation(r) for r in rounds) / len(rounds), 6) if rounds else 0.0
+
+
+def valid_candidate(report: VerifierReport | None) -> bool:
+    """True when the rubric checks found no problem and the verifier ran with every check true."""
+    if report is None or report.rubric_problems or not report.checks:
+        return False
+    return all(report.checks.values())

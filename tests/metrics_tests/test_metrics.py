@@ -1,11 +1,11 @@
-"""The gap metric, the validation metric and the Wilson interval."""
+"""The gap metric, the rubric validation score and the Wilson interval."""
 
 from __future__ import annotations
 
 import dspy
 import pytest
 
-from metrics import make_gap_metric, thresholds_for, validation_metric, validation_score, wilson
+from metrics import make_gap_metric, make_metric, thresholds_for, validation_score, wilson
 from programs import Candidate, Criterion, RoundRecord, VerifierReport
 
 CAND = Candidate(question="Q?", reference_answer="A.", rubric=[Criterion(criterion="names the key idea", weight=5)])
@@ -49,7 +49,7 @@ def test_validation_score_parts():
 def test_validation_metric_averages_rounds():
     r1 = rec("failed_quality", verifier=VerifierReport(passed=False, validation=0.5))
     r2 = rec("accepted", round=2, verifier=VerifierReport(passed=True, validation=1.0))
-    out = validation_metric(None, dspy.Prediction(rounds=[r1, r2]))
+    out = make_metric("validation", thresholds_for("paper"))(None, dspy.Prediction(rounds=[r1, r2]))
     assert out.score == pytest.approx(0.75)
 
 
