@@ -7,6 +7,13 @@
            and reflection, 0.5B as the weak solver; 1 train / 1 validation / 2 test papers, two rounds
            with feedback, one sample per solver, a two-trial study: 11.5 minutes for `make demo` from a
            fresh clone on two quiet cores (measured); quick took 3.3 minutes in the test suite.
+- results: the baseline-vs-compiled study on the embedded models: the default preset's models, judge,
+           rubric and loop settings (the same objects), 6 train / 6 validation / 16 held-out test papers,
+           GEPA driven by the combined metric (0.7 gap + 0.3 rubric validation) with 36 metric calls
+           (the 6-paper validation evaluation, then room for at least four proposed instructions: each
+           costs 2 calls on a training paper, plus 6 on the validation papers when it improves), and a
+           4-trial study over the rubric structure. These sizes are to be confirmed by the measured
+           per-round time of the default models before the run is sized for an unattended run.
 - paper:   the paper's settings (3 samples, baseline rubric rules, deployed criterion, 15 rounds);
            meant for real hosted or served models set per role with --set models.<role>.model=...
 Results on the embedded models exercise the whole system; they say little about data quality.
@@ -62,6 +69,21 @@ PRESETS: dict[str, dict[str, Any]] = {
         "search": {"n_trials": 8, "space": ["allow_penalties", "max_penalties", "weight_cap", "max_positive"]},
         "workers": 8,
     },
+}
+
+# Built from "default" so that its models (the same `_DEFAULT_MODELS` object), judge, rubric and loop
+# settings carry over unchanged; only the sizes, the metric and the study differ.
+PRESETS["results"] = {
+    **PRESETS["default"],
+    "corpus": {**PRESETS["default"]["corpus"], "n_train": 6, "n_val": 6, "n_test": 16},
+    "optimizer": {
+        **PRESETS["default"]["optimizer"],
+        "name": "gepa",
+        "metric": "combined",
+        "metric_weights": {"gap": 0.7, "validation": 0.3},
+        "max_metric_calls": 36,
+    },
+    "search": {**PRESETS["default"]["search"], "n_trials": 4},
 }
 
 
