@@ -19,6 +19,7 @@ from typing import Any
 
 import dspy
 
+from experiments import comparison_md
 from experiments.budget import BudgetGuard
 from experiments.build import bind_lms, build_program, configure_dspy, role_limits, thresholds
 from experiments.cli import add_common, load_config, run_cli
@@ -26,14 +27,15 @@ from experiments.compile_summary import build_summary, headline, print_summary
 from experiments.config import RunConfig
 from experiments.costs import prices
 from experiments.harness import export_harness, load_harness, log_model
-from experiments.outputs import atomic_write_json
+from experiments.instructions import instructions_of
+from experiments.outputs import atomic_write_json, atomic_write_text
 from experiments.progress import Progress
 from experiments.report import summarize
 from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
 from experiments.shared_study import join_study, shared_storage, wait_for_trials
 from experiments.study import best_trial, open_study, run_study
 from experiments.tracking import Tracker
-from experiments.trials import TrialRunner
+from experiments.trials import TrialRunner, metric_record
 from programs.budget import BUDGET_KEY, BudgetExceeded
 from programs.limits import LIMITS_KEY
 
@@ -87,7 +89,17 @@ def _run(cfg: RunConfig, out: Path, lms, use_cache: bool, progress: Progress, st
             log_model(tracker, state["program"])
         summary = build_summary(cfg, out, corpus, state, tracker, table, time.monotonic() - started)
         atomic_write_json(out / "summary.json", summary)
-        for name in ("config.json", "summary.json", "rounds.jsonl", "accepted.jsonl", "program.json", "harness.json"):
+        if summary["comparison"] is not None:
+            atomic_write_text(out / "comparison.md", comparison_md.render(summary))
+        for name in (
+            "config.json",
+            "summary.json",
+            "comparison.md",
+            "rounds.jsonl",
+            "accepted.jsonl",
+            "program.json",
+            "harness.json",
+        ):
             tracker.log_artifact(tracker.parent_id, out / name, "run")
         tracker.log_metrics(tracker.parent_id, headline(summary))
     return summary
@@ -100,6 +112,7 @@ def _phases(cfg, out, lms, sink, tracker, progress, state) -> None:
 
     # 1. baseline on val and test
     baseline = bind_lms(build_program(cfg), lms)
+    state["instructions"] = {"baseline": instructions_of(baseline), "compiled": None}
     run_id = tracker.child("baseline", tags={"autodata.phase": "baseline"})
     ctx = PhaseContext("baseline", run_id, splits_of, cfg.acceptance.preset, t, cfg.rubric)
     try:
@@ -144,7 +157,9 @@ def _phases(cfg, out, lms, sink, tracker, progress, state) -> None:
         state["compiled"] = {"test": summarize(ctx.rows, [d.id for d in splits["test"]]), **info}
         tracker.log_metrics(run_id, {"test_pass_rate": state["compiled"]["test"]["pass_rate"] or 0.0})
         tracker.end(run_id)
-    export_harness(compiled, cfg, out, {"command": "compile", "candidate": fingerprint(compiled), **info})
+    state["instructions"]["compiled"] = instructions_of(compiled)
+    source = {"command": "compile", "candidate": fingerprint(compiled), "optimizer": metric_record(cfg), **info}
+    export_harness(compiled, cfg, out, source)
     state["program"] = compiled
 
 

@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from experiments.build import thresholds
-from experiments.config import RunConfig
+from experiments.comparison import compare
+from experiments.comparison_table import text_table
+from experiments.config import ROLES, RunConfig
 from experiments.costs import cost, usd_text
+from experiments.instructions import read_instructions
 from experiments.outputs import read_jsonl
 from experiments.report import cache_totals, comparison_table, merge_usage, summarize
+from experiments.trials import metric_record
 
 
 def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str, Any]:
@@ -30,6 +34,8 @@ def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str,
         "preset": cfg.preset,
         "out": str(out),
         "stopped_by": state.get("stopped_by"),
+        "models": {role: getattr(cfg.models, role).model for role in ROLES},
+        "optimizer": {**metric_record(cfg), "max_metric_calls": cfg.optimizer.max_metric_calls},
         "corpus": {
             "summary": corpus.summary(),
             "licences": corpus.licences(),
@@ -38,6 +44,9 @@ def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str,
         "acceptance": {"preset": cfg.acceptance.preset, "thresholds": thresholds(cfg).to_dict()},
         "baseline": state["baseline"],
         "compiled": state["compiled"],
+        # Baseline vs compiled on the test documents, with intervals (experiments.comparison).
+        "comparison": _comparison(rows, state),
+        "instructions": state.get("instructions"),
         "trials": [_trial_row(tr) for tr in study.trials] if study else [],
         "study": {"name": study.study_name, "storage": _storage_of(cfg, out)} if study else None,
         # Every LM call of the run: recorded rounds of every phase and rounds run again (repeats.jsonl).
@@ -54,6 +63,14 @@ def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str,
         "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id, "failures": tracker.failures},
         "wall_seconds": round(seconds, 1),
     }
+
+
+def _comparison(rows: list[dict], state: dict[str, Any]) -> dict[str, Any] | None:
+    if state["baseline"] is None:
+        return None
+    crashed = {c["doc_id"] for c in state.get("crashed", []) if c["phase"] in ("baseline", "final")}
+    test_ids = [d.id for d in state["splits"]["test"] if d.id not in crashed]
+    return compare(rows, test_ids, compiled=state["compiled"] is not None)
 
 
 def with_optimizer_calls(usage: dict[str, dict], study) -> dict[str, dict]:
@@ -80,7 +97,24 @@ def headline(summary: dict[str, Any]) -> dict[str, float]:
         metrics["baseline_test_pass_rate"] = summary["baseline"]["test"]["pass_rate"] or 0.0
     if summary["compiled"]:
         metrics["compiled_test_pass_rate"] = summary["compiled"]["test"]["pass_rate"] or 0.0
-    return metrics
+    return {**metrics, **gain_metrics(summary.get("comparison"))}
+
+
+def gain_metrics(comparison: dict[str, Any] | None) -> dict[str, float]:
+    """The MLflow view of the gain: test pass rate and validity of both harnesses and their paired
+    difference with its interval, e.g. test_pass_rate_baseline, ..., test_validity_diff_hi."""
+    out: dict[str, float] = {}
+    if not comparison:
+        return out
+    for figure, name in (("pass_rate", "test_pass_rate"), ("validity", "test_validity")):
+        for harness in ("baseline", "compiled"):
+            value = (comparison.get(harness) or {}).get(figure)
+            if value is not None:
+                out[f"{name}_{harness}"] = value
+        diff = (comparison.get("difference") or {}).get(figure) or {}
+        if diff.get("mean") is not None:
+            out.update({f"{name}_diff": diff["mean"], f"{name}_diff_lo": diff["lo"], f"{name}_diff_hi": diff["hi"]})
+    return out
 
 
 def _trial_row(trial) -> dict[str, Any]:
@@ -90,7 +124,12 @@ def _trial_row(trial) -> dict[str, Any]:
         "value": trial.value,
         "params": trial.params,
         "mean_gap": trial.user_attrs.get("mean_gap"),
+        "val": trial.user_attrs.get("val"),
+        "optimizer_best_score": trial.user_attrs.get("optimizer_best_score"),
         "candidate": trial.user_attrs.get("candidate"),
+        "harness_dir": trial.user_attrs.get("harness_dir"),
+        # What the trial's optimizer wrote, predictor by predictor (None for a trial that exported nothing).
+        "instructions": read_instructions(trial.user_attrs.get("harness_dir")),
     }
 
 
@@ -107,8 +146,10 @@ def print_summary(summary: dict[str, Any], stream=None) -> None:
         columns["baseline (test)"] = summary["baseline"]["test"]
     if summary["compiled"]:
         columns["compiled (test)"] = summary["compiled"]["test"]
+    if summary.get("comparison"):
+        print("\nbaseline vs compiled on the test papers\n" + text_table(summary["comparison"]), file=stream)
     if columns:
-        print("\n" + comparison_table(columns), file=stream)
+        print("\nwork on the test papers\n" + comparison_table(columns), file=stream)
     trials = ", ".join(
         f"#{t['number']} {t['state'].lower()} {t['value'] if t['value'] is not None else '-'}"
         for t in summary["trials"]
@@ -139,7 +180,10 @@ def print_summary(summary: dict[str, Any], stream=None) -> None:
             f"(first: {first['phase']} {first['doc_id']}: {first['error']}); see crashed_documents in summary.json",
             file=stream,
         )
-    print(f"outputs: {summary['out']}  (program.json, harness.json, rounds.jsonl, summary.json)", file=stream)
+    print(
+        f"outputs: {summary['out']}  (program.json, harness.json, rounds.jsonl, summary.json, comparison.md)",
+        file=stream,
+    )
     print(f"MLflow: {summary['mlflow']['tracking_uri']}  run {summary['mlflow']['parent_run_id']}", file=stream)
     if summary["preset"] in ("quick", "default"):
         print(

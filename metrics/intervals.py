@@ -4,6 +4,10 @@
   reproducible from its rows).
 - `paired_difference(a, b)`: per-document values of two methods on the SAME documents; the mean of
   `a[d] - b[d]` over the documents both have, with a bootstrap interval that resamples documents.
+- `paired_rate_difference(a, b)`: per-document counts (hits, n) of two methods, e.g. valid candidates
+  out of candidates; the difference of the pooled rates sum(hits)/sum(n) over the documents where both
+  have n > 0, with a bootstrap interval that resamples documents (a cluster bootstrap: a document's
+  candidates stay together).
 Percentiles interpolate linearly between order statistics (numpy's default "linear" rule). With fewer
 than two values there is nothing to resample: the interval collapses to the value (or is None for
 none). Pure functions, no I/O; the Wilson interval for rates lives in `metrics.stats`.
@@ -99,3 +103,37 @@ def paired_difference(
 ) -> Estimate:
     """Mean of the per-document differences a - b with a bootstrap interval over documents."""
     return estimate(paired_values(a, b), n_boot=n_boot, seed=seed)
+
+
+def paired_rate_difference(
+    a: Mapping[str, tuple[int, int]],
+    b: Mapping[str, tuple[int, int]],
+    *,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = DEFAULT_SEED,
+) -> Estimate:
+    """Pooled rate of `a` minus pooled rate of `b` over the documents where both counted something."""
+    docs = [d for d in sorted(set(a) & set(b)) if a[d][1] > 0 and b[d][1] > 0]
+    pairs = [(a[d], b[d]) for d in docs]
+    if not pairs:
+        return Estimate(0, None, None, None)
+
+    def diff(sample: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> float:
+        hits_a, n_a = sum(x[0][0] for x in sample), sum(x[0][1] for x in sample)
+        hits_b, n_b = sum(x[1][0] for x in sample), sum(x[1][1] for x in sample)
+        return hits_a / n_a - hits_b / n_b
+
+    lo, hi = bootstrap_ci(pairs, diff, n_boot=n_boot, seed=seed)
+    return Estimate(len(pairs), round(diff(pairs), 6), round(lo, 6), round(hi, 6))
+
+
+def reading(difference: Estimate) -> str | None:
+    """ "better" when the whole interval of a difference lies above 0, "worse" when below, else
+    "indistinguishable" (an interval touching 0 is indistinguishable); None with no values."""
+    if difference.mean is None:
+        return None
+    if difference.lo > 0:
+        return "better"
+    if difference.hi < 0:
+        return "worse"
+    return "indistinguishable"

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.intervals import Estimate, bootstrap_ci, estimate, paired_difference, paired_values, percentile
+from metrics.intervals import (
+    Estimate,
+    bootstrap_ci,
+    estimate,
+    paired_difference,
+    paired_rate_difference,
+    paired_values,
+    percentile,
+    reading,
+)
 
 
 @pytest.mark.parametrize(("q", "expected"), [(0.0, 1.0), (0.25, 1.75), (0.5, 2.5), (0.9, 3.7), (1.0, 4.0)])
@@ -63,3 +72,33 @@ def test_estimate_formats_for_tables():
     assert Estimate(3, 0.4567, 0.3, 0.61).fmt() == "0.46 [0.30, 0.61] (n=3)"
     assert Estimate(1, 0.5, 0.5, 0.5).fmt() == "0.50 (n=1)"
     assert Estimate(0, None, None, None).fmt() == "-"
+
+
+def test_paired_rate_difference_pools_counts_over_the_documents_both_counted():
+    # Pooled: (1 + 0) / (1 + 3) - 0 / 4 = 0.25 (the mean of per-document rate differences would be 0.5).
+    a = {"d1": (1, 1), "d2": (0, 3), "d3": (2, 2), "d4": (1, 1)}
+    b = {"d1": (0, 1), "d2": (0, 3), "d3": (0, 0), "d5": (1, 1)}  # d3: no candidate in b; d4, d5: one side only
+    diff = paired_rate_difference(a, b)
+    assert (diff.n, diff.mean) == (2, 0.25)
+    # Resampling 2 documents: both d2 (diff 0, p = 1/4), one of each (0.25), both d1 (1, p = 1/4).
+    assert (diff.lo, diff.hi) == (0.0, 1.0)
+
+
+def test_paired_rate_difference_of_one_document_and_of_none():
+    assert paired_rate_difference({"d1": (1, 2)}, {"d1": (0, 2)}) == Estimate(1, 0.5, 0.5, 0.5)
+    assert paired_rate_difference({"d1": (1, 2)}, {"d2": (0, 2)}) == Estimate(0, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("difference", "expected"),
+    [
+        (Estimate(6, 0.5, 0.01, 0.9), "better"),
+        (Estimate(6, 0.5, 0.0, 0.9), "indistinguishable"),  # an interval touching 0 does not exclude it
+        (Estimate(6, 0.0, -0.2, 0.2), "indistinguishable"),
+        (Estimate(6, -0.5, -0.9, 0.0), "indistinguishable"),
+        (Estimate(6, -0.5, -0.9, -0.01), "worse"),
+        (Estimate(0, None, None, None), None),
+    ],
+)
+def test_reading_of_a_difference(difference, expected):
+    assert reading(difference) == expected
