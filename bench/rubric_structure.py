@@ -71,6 +71,7 @@ def measure(papers: int, seed: int) -> dict[str, Any]:
         else:
             problems = check_rubric(candidate, structure)
             row.update(parsed=True, problems=problems, weights=candidate.weights, question=candidate.question)
+            row["rubric"] = [[c.weight, c.criterion] for c in candidate.rubric]
         history = program.challenger.generate.lm.history
         if history:
             row["completion_tokens"] = (history[-1].get("usage") or {}).get("completion_tokens")
