@@ -68,8 +68,9 @@ def figure_rows(comparison: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 def notes(comparison: dict[str, Any]) -> list[str]:
     """Caveats a reader must see next to the table."""
+    n = len(comparison["documents"])
     out = [
-        f"{len(comparison['documents'])} test documents, the same for both harnesses; differences pair them "
+        f"{n} test document{'' if n == 1 else 's'}, the same for both harnesses; differences pair them "
         f"(bootstrap over documents, {comparison['bootstrap']['n_boot']} resamples, seed "
         f"{comparison['bootstrap']['seed']}). Tokens and seconds count cached calls at their original cost."
     ]
