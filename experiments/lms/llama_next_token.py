@@ -80,8 +80,9 @@ def next_token_logprobs(llama: Any, tokens: list[int]) -> tuple[np.ndarray, int]
 def top_choices(llama: Any, logprobs: np.ndarray, k: int) -> list[TokenChoice]:
     """The k most likely tokens of a distribution, most likely first."""
     best = np.argsort(-logprobs)[: max(k, 1)]
-    model = llama._model
-    return [
-        TokenChoice(int(i), model.token_to_piece(int(i), special=False).decode("utf-8", "replace"), float(logprobs[i]))
-        for i in best
-    ]
+    return [TokenChoice(int(i), _text(llama, int(i)), float(logprobs[i])) for i in best]
+
+
+def _text(llama: Any, token: int) -> str:
+    # `detokenize`, not `_model.token_to_piece`, which returns its fixed-size buffer padded with NULs.
+    return llama.detokenize([token]).decode("utf-8", "replace")
