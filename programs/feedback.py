@@ -49,6 +49,14 @@ def _line(record: RoundRecord) -> str:
     return f'- "{question}" reason: {_clip(record.detail or record.reason, 300)}'
 
 
+def _direction_key(record: RoundRecord) -> str:
+    # A quality failure after the solvers answered (e.g. a weak attempt scoring 0) means the question
+    # was out of reach: it needs the same push as one the strong solver failed.
+    if record.reason == "failed_quality" and record.weak_mean is not None:
+        return "failed_on_strong"
+    return record.reason
+
+
 def render_feedback(failed: list[RoundRecord]) -> str:
     """The feedback text for the next attempt, or "" when nothing has failed yet."""
     if not failed:
@@ -61,7 +69,7 @@ def render_feedback(failed: list[RoundRecord]) -> str:
     for key in _ORDER:
         if groups[key]:
             parts.append(_GROUPS[key] + ":\n" + "\n".join(groups[key]))
-    direction = _DIRECTION.get(failed[-1].reason)
+    direction = _DIRECTION.get(_direction_key(failed[-1]))
     if direction:
         parts.append(direction)
     parts.append(

@@ -199,3 +199,5 @@ def test_feedback_direction_follows_the_last_failure():
     assert "make the next one easier" in render_feedback([easy, hard])
     assert "make the next one harder" in render_feedback([hard, easy])
     assert "Direction" not in render_feedback([easy, quality]) and "Direction" not in render_feedback([])
+    zero = RoundRecord(doc_id="d", round=4, reason="failed_quality", weak_mean=0.0, detail="a weak attempt scored 0")
+    assert "make the next one easier" in render_feedback([easy, zero])
