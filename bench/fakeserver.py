@@ -1,6 +1,6 @@
 """The fake OpenAI-compatible server as a child process, for benchmarks that must not share its GIL.
 
-`served(latency)` starts `python -m tests.support.fake_openai --port 0 --latency L` on 127.0.0.1,
+`served(latency)` starts `python -m testkit.fake_openai --port 0 --latency L` on 127.0.0.1,
 reads the URL it prints, and stops it (SIGTERM to that one pid) on exit. `stats(url)` reads its
 request counts; `cpu_seconds(pid)` its CPU time so far. Role settings for `build_config` come from
 `role_settings(url)`. Nothing here measures.
@@ -31,7 +31,7 @@ class Served:
 @contextmanager
 def served(latency: float, extra: list[str] = ()) -> Iterator[Served]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [PYTHON, "-m", "tests.support.fake_openai", "--port", "0", "--latency", str(latency), *extra]
+    cmd = [PYTHON, "-m", "testkit.fake_openai", "--port", "0", "--latency", str(latency), *extra]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = proc.stdout.readline().strip()

@@ -1,6 +1,6 @@
 """Benchmark 1, framework overhead: CPU time the harness adds per LM call and per round on an instant backend.
 
-Every role runs on a scripted engine (tests/support/world.py) that answers in microseconds, so all CPU
+Every role runs on a scripted engine (testkit/world.py) that answers in microseconds, so all CPU
 time is DSPy's or the harness's. One process, one worker. For each level (the loop module alone; the
 runner writing rounds.jsonl with tracking off; the runner with MLflow on SQLite) it measures process CPU
 per round and splits it three ways by wrapping `dspy.Predict.__call__` and the engines' `complete`:
@@ -85,7 +85,7 @@ class Meter:
 def make_lms(world):
     import dspy
 
-    from tests.support.scripted import ScriptedEngine
+    from testkit.scripted import ScriptedEngine
 
     engines = world.engines()
     engines["reflection"] = ScriptedEngine(lambda p: "```\nAsk about the mechanism.\n```")
@@ -122,7 +122,7 @@ def run_level(level: str, docs: list[Doc], tmp: Path) -> dict:
     from experiments.progress import Progress
     from experiments.runner import PhaseContext, RoundSink, run_phase
     from experiments.tracking import Tracker
-    from tests.support.world import World
+    from testkit.world import World
 
     # One accepted round per document, every role called: weak finds 1 of 4 keywords, strong all four.
     world = World(n_penalty=None, plan={1: {"weak": [1], "strong": [1, 2, 3, 4]}})
@@ -172,7 +172,7 @@ def bare_predict(n: int) -> dict:
     import dspy
 
     from programs.signatures import SolveSignature
-    from tests.support.world import World
+    from testkit.world import World
 
     world = World(plan={1: {"weak": [1]}})
     engine = world.engines()["weak"]

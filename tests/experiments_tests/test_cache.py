@@ -9,9 +9,9 @@ from experiments.config import build_config
 from experiments.lms.factory import build_lms
 from experiments.outputs import read_jsonl
 from experiments.progress import Progress
+from testkit.fake_openai import FakeOpenAI, world_reply
+from testkit.world import World
 from tests.experiments_tests.test_secrets import base_sets, role_sets
-from tests.support.fake_openai import FakeOpenAI, world_reply
-from tests.support.world import World
 
 
 def test_second_identical_run_hits_the_cache_only(in_tmp, monkeypatch):

@@ -11,9 +11,9 @@ from experiments import calibrate as cal
 from experiments.config import build_config
 from experiments.outputs import read_jsonl
 from metrics.acceptance import thresholds_for
+from testkit.scripted import ScriptedEngine
 from tests.experiments_tests.fixtures.eval_world import SETTINGS, EvalWorld, lms, write_docs
 from tests.experiments_tests.test_evaluate_report import FIXTURE
-from tests.support.scripted import ScriptedEngine
 
 RUBRIC = [
     {"criterion": "names KW1", "weight": 5},

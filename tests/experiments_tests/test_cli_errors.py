@@ -8,9 +8,9 @@ from experiments import compile as compile_cmd
 from experiments.cli import load_config, run_cli
 from experiments.progress import Progress
 from programs.errors import UnexpectedError
+from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms
 from tests.support.workers import SETTINGS, sets, write_docs
-from tests.support.world import World
 
 
 def broken_compile(args):

@@ -17,9 +17,9 @@ from experiments.dataset_card import features
 from experiments.outputs import read_jsonl
 from experiments.progress import Progress
 from programs.loop import AgenticSelfInstruct
+from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms
 from tests.support.workers import SETTINGS, write_docs
-from tests.support.world import World
 
 LOOP_ROLES = ("challenger", "verifier", "weak", "strong", "judge")
 PLAN = {1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}}

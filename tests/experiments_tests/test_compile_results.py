@@ -19,9 +19,9 @@ from experiments.outputs import read_jsonl
 from experiments.presets import preset
 from experiments.progress import Progress
 from metrics.intervals import estimate
+from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms
 from tests.support.workers import write_docs
-from tests.support.world import World
 
 # Small sizes over the results preset; everything else (models, judge, loop, metric, GEPA) as it is.
 SMALL = ["corpus.n_train=1", "corpus.n_val=2", "corpus.n_test=3", "optimizer.max_metric_calls=6", "search.n_trials=2"]

@@ -14,9 +14,9 @@ from experiments.config import build_config
 from experiments.outputs import read_jsonl
 from experiments.progress import Progress
 from experiments.rows import recompute
-from tests.support.scripted import ScriptedEngine
+from testkit.scripted import ScriptedEngine
+from testkit.world import World
 from tests.support.workers import SETTINGS, write_docs
-from tests.support.world import World
 
 REQUIRED = {
     "phase",

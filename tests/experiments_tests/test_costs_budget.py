@@ -13,9 +13,9 @@ from experiments.costs import cost, prices, role_price, usd_text
 from experiments.lms.factory import build_lms
 from experiments.outputs import read_jsonl
 from experiments.progress import Progress
+from testkit.fake_openai import FakeOpenAI, world_reply
+from testkit.world import World
 from tests.experiments_tests.test_secrets import base_sets, role_sets
-from tests.support.fake_openai import FakeOpenAI, world_reply
-from tests.support.world import World
 
 
 def test_prices_from_the_table_from_the_user_and_unknown():

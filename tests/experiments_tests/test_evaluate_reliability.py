@@ -22,8 +22,8 @@ from experiments.reliability import (
 )
 from programs import FatalLMError
 from programs.records import Criterion
+from testkit.scripted import scripted_lm
 from tests.experiments_tests.test_evaluate_report import FIXTURE
-from tests.support.scripted import scripted_lm
 
 RUBRIC = [Criterion(criterion="names KW1 as the mechanism", weight=5), Criterion(criterion="names KW2 too", weight=5)]
 

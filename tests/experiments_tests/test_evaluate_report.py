@@ -21,7 +21,7 @@ from experiments import methods as mt
 from experiments.evaluate import main, report
 from experiments.outputs import read_jsonl
 from metrics.stats import wilson
-from tests.support.scripted import ScriptedEngine
+from testkit.scripted import ScriptedEngine
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rounds.jsonl"
 METHODS = ["cot", "grounded", "self_instruct", "agentic"]
@@ -95,7 +95,7 @@ def test_from_rounds_cli_needs_no_models(tmp_path, capsys):
 
 def test_from_rounds_can_rejudge_recorded_answers(tmp_path, monkeypatch):
     import experiments.lms.factory as factory
-    from tests.support.world import World
+    from testkit.world import World
 
     built = []
 

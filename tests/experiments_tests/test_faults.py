@@ -1,6 +1,6 @@
 """Fault injection: a compile against a flaky OpenAI-compatible server finishes and accounts for every fault.
 
-The fake server (tests/support/fake_openai.py) answers the five loop roles with a seeded mix of HTTP
+The fake server (testkit/fake_openai.py) answers the five loop roles with a seeded mix of HTTP
 429/500/503, timeouts, garbage bodies, empty content and valid replies. Role LMs are built by the real
 factory (`openai/<role>` + api_base + api_key_env, a 0.3 s client timeout, DSPy's own retries off), so
 every fault reaches the loop's RoleCaller once. The test matches the server's per-role fault counts
@@ -23,8 +23,8 @@ from experiments.lms.factory import build_lms
 from experiments.outputs import read_jsonl
 from experiments.progress import Progress
 from experiments.report import summarize
-from tests.support.fake_openai import FakeOpenAI, FaultPlan, world_reply
-from tests.support.world import World
+from testkit.fake_openai import FakeOpenAI, FaultPlan, world_reply
+from testkit.world import World
 
 LOOP_ROLES = frozenset({"challenger", "verifier", "weak", "strong", "judge"})
 WEIGHTS = {"ok": 0.82, "429": 0.03, "500": 0.03, "503": 0.03, "timeout": 0.03, "garbage": 0.03, "empty": 0.03}

@@ -19,9 +19,9 @@ from programs.errors import FatalLMError
 from programs.retry import RoleCaller
 from programs.solver import Solver
 from programs.usage import UsageMeter
+from testkit.fake_openai import FakeOpenAI, FaultPlan, world_reply
+from testkit.world import World
 from tests.experiments_tests.test_faults import fake_settings, small_compile, write_docs
-from tests.support.fake_openai import FakeOpenAI, FaultPlan, world_reply
-from tests.support.world import World
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from experiments.build import build_judge
 from experiments.config import build_config
 from experiments.judge_labels import JudgedAnswer, load_labels, stratified_sample
 from experiments.judgecheck_figures import figures
+from testkit.scripted import scripted_lm
 from tests.support.requires import missing
-from tests.support.scripted import scripted_lm
 
 FIXTURE = Path(__file__).parent / "fixtures" / "judge_labels.jsonl"
 ROWS = [json.loads(line) for line in FIXTURE.read_text().splitlines()]

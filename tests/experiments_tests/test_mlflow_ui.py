@@ -23,10 +23,10 @@ import pytest
 from experiments.compile import compile_run
 from experiments.config import build_config
 from experiments.progress import Progress
+from testkit.scripted import ScriptedEngine
+from testkit.world import World
 from tests.support.requires import missing
-from tests.support.scripted import ScriptedEngine
 from tests.support.workers import SETTINGS
-from tests.support.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "check_mlflow_ui.py"

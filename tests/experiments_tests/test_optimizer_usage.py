@@ -6,7 +6,7 @@ import dspy
 
 from experiments.optimizer_usage import optimizer_calls
 from programs.usage import UsageMeter
-from tests.support.scripted import ScriptedEngine
+from testkit.scripted import ScriptedEngine
 
 
 def lm(name: str) -> dspy.LM:

@@ -19,7 +19,7 @@ from programs import AgenticSelfInstruct, RubricStructure
 from programs.budget import BUDGET_KEY
 from programs.judge_criterion import CriterionJudge
 from programs.loop import OBSERVER_KEY
-from tests.support.world import World
+from testkit.world import World
 
 STRUCTURE = RubricStructure(allow_penalties=False, min_positive=4, max_positive=4, min_penalties=0)
 DOC = SimpleNamespace(id="d1", text="A paper about KW1.")

@@ -17,8 +17,8 @@ from experiments.compile import compile_run
 from experiments.config import ROLES, build_config
 from experiments.lms.factory import build_lms
 from experiments.progress import Progress
-from tests.support.fake_openai import FakeOpenAI, FaultPlan, world_reply
-from tests.support.world import World
+from testkit.fake_openai import FakeOpenAI, FaultPlan, world_reply
+from testkit.world import World
 
 KEY = "sk-AUTODATA-CANARY-7f3a9c1e5b"
 

@@ -17,8 +17,8 @@ import pytest
 from metrics import HarnessPolicy, make_gap_metric, thresholds_for
 from optimizers import OPTIMIZERS, OptimizerSpec, UnknownOptimizerError, get
 from programs import AgenticSelfInstruct, RubricStructure
-from tests.support.scripted import Prompt, ScriptedEngine
-from tests.support.world import World, bind
+from testkit.scripted import Prompt, ScriptedEngine
+from testkit.world import World, bind
 
 STRUCTURE = RubricStructure(allow_penalties=False, min_positive=4, max_positive=4, min_penalties=0)
 

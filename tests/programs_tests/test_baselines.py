@@ -9,8 +9,8 @@ from metrics import HarnessPolicy, thresholds_for
 from programs import OBSERVER_KEY, AgenticSelfInstruct, RubricStructure
 from programs.baseline_challengers import TITLE_CHARS, topic_of
 from programs.baselines import BASELINES, GroundedSelfInstruct, OneShotSelfInstruct
+from testkit.world import bind
 from tests.experiments_tests.fixtures.eval_world import EvalWorld
-from tests.support.world import bind
 
 STRUCTURE = RubricStructure(min_positive=4, max_positive=4, min_penalties=1, max_penalties=2)
 DOC = "# Paper {i}\n\nWe study mechanism {i}. It works because of KW{i}.\n"

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from programs import FatalLMError
 from programs.errors import UnexpectedError, classify
 from programs.records import Criterion
+from testkit.world import World
 from tests.programs_tests.test_loop import make
-from tests.support.world import World
 
 
 def _validation_error() -> ValidationError:

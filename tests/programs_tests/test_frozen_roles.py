@@ -7,7 +7,7 @@ from dspy.teleprompt import BootstrapFewShot
 
 from metrics import HarnessPolicy, make_gap_metric, thresholds_for
 from programs import AgenticSelfInstruct, RubricStructure
-from tests.support.world import World, bind
+from testkit.world import World, bind
 
 STRUCTURE = RubricStructure(allow_penalties=False, min_positive=4, max_positive=4, min_penalties=0)
 

@@ -13,8 +13,8 @@ from programs.judge_evidence import EvidenceJudge, quote_found
 from programs.judge_probability import ProbabilityJudge
 from programs.judging import PROTOCOLS, JudgeSettings, make_judge
 from programs.records import Criterion
-from tests.support.scripted import scripted_lm
-from tests.support.world import World, bind
+from testkit.scripted import scripted_lm
+from testkit.world import World, bind
 
 RUBRIC = [
     Criterion(criterion="the answer names KW1 as the key mechanism", weight=4),

@@ -10,7 +10,7 @@ from metrics import HarnessPolicy, thresholds_for
 from metrics.scoring import rubric_score
 from programs import AgenticSelfInstruct, FatalLMError, RubricStructure
 from programs.loop import OBSERVER_KEY
-from tests.support.world import World, bind
+from testkit.world import World, bind
 
 NO_PENALTIES = RubricStructure(allow_penalties=False, min_positive=4, max_positive=4, min_penalties=0)
 

@@ -17,8 +17,8 @@ from programs.baselines import BASELINES
 from programs.challenger import Challenger
 from programs.rubric_fields import PENALTY, POSITIVE, with_rubric_fields
 from programs.signatures import ChallengeSignature
-from tests.support.scripted import ScriptedEngine
-from tests.support.world import World, bind
+from testkit.scripted import ScriptedEngine
+from testkit.world import World, bind
 
 DEFAULT = RubricStructure(min_positive=3, max_positive=5, min_penalties=1, max_penalties=2)
 

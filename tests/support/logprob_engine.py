@@ -15,7 +15,7 @@ from collections.abc import Callable
 import dspy
 from dspy.lm15 import Message, Response, TextPart, Usage
 
-from tests.support.scripted import Prompt, parse, yes_no_response
+from testkit.scripted import Prompt, parse, yes_no_response
 
 
 class LogprobEngine:

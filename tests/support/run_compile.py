@@ -16,8 +16,8 @@ import dspy
 
 from experiments import compile as compile_cmd
 from experiments.cli import load_config, setup_logging
-from tests.support.scripted import ScriptedEngine
-from tests.support.world import World
+from testkit.scripted import ScriptedEngine
+from testkit.world import World
 
 PLAN = {1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}}
 

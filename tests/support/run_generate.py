@@ -12,8 +12,8 @@ import dspy
 
 from experiments import generate
 from experiments.cli import setup_logging
-from tests.support.scripted import ScriptedEngine
-from tests.support.world import World
+from testkit.scripted import ScriptedEngine
+from testkit.world import World
 
 
 def main(argv: list[str]) -> int:

@@ -21,9 +21,9 @@ from experiments.lms.schema import rewrite_schema, schema_of
 from programs.challenger import Challenger
 from programs.rubric_fields import PENALTY, POSITIVE
 from programs.structure import RubricStructure
-from tests.support.fake_openai import FakeOpenAI
+from testkit.fake_openai import FakeOpenAI
+from testkit.scripted import ScriptedEngine
 from tests.support.gbnf_match import matches
-from tests.support.scripted import ScriptedEngine
 
 STRUCTURES = {
     "default": RubricStructure(min_positive=3, max_positive=5, min_penalties=1, max_penalties=2),

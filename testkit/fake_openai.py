@@ -3,13 +3,13 @@
 `FakeOpenAI(reply, latency=..., faults=FaultPlan(...))` serves `POST /v1/chat/completions`,
 `GET /v1/models` and `GET /stats` on 127.0.0.1 (a free port unless one is given), on a stdlib
 threading HTTP/1.1 server. Each chat request is parsed into the same `Prompt` the scripted engines see
-(tests/support/scripted.py) and answered by `reply(model, prompt)` -> dict (sent as JSON) or str; the
+(testkit/scripted.py) and answered by `reply(model, prompt)` -> dict (sent as JSON) or str; the
 model is the served name (`openai/judge` sends "judge"). `world_reply(World())` answers every role
 validly. A seeded `FaultPlan` turns some requests into HTTP 429/500/503/401, timeouts (the handler
 sleeps past the client's timeout), garbage bodies or empty content; `counts` tallies every request by
 outcome (and `by_model` by model and outcome), and `usage` totals the tokens it reported per model.
 Given `api_key`, it answers 401 to any request without that bearer key. Use it as a context manager
-(the server thread is stopped on exit) or run `python -m tests.support.fake_openai --port P --latency 0.05`.
+(the server thread is stopped on exit) or run `python -m testkit.fake_openai --port P --latency 0.05`.
 
 It does not stream, does not check schemas, and never listens on anything but 127.0.0.1.
 """
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
-from tests.support.scripted import Prompt, parse
+from testkit.scripted import Prompt, parse
 
 HOST = "127.0.0.1"
 FAULTS = ("429", "500", "503", "401", "timeout", "garbage", "empty")
@@ -72,7 +72,7 @@ class FaultPlan:
 
 
 def world_reply(world) -> Reply:
-    """Answers for every role from a tests.support.world.World; "reflection" gets a fenced instruction."""
+    """Answers for every role from a testkit.world.World; "reflection" gets a fenced instruction."""
     roles = {
         "challenger": world.challenger,
         "verifier": world.verifier,
@@ -293,9 +293,9 @@ class FakeOpenAI:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tests.support.world import World
+    from testkit.world import World
 
-    p = argparse.ArgumentParser(prog="python -m tests.support.fake_openai", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m testkit.fake_openai", description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one, printed on start)")
     p.add_argument("--latency", type=float, default=0.0, help="seconds every request is held before answering")
     p.add_argument("--fault", action="append", default=[], metavar="OUTCOME=WEIGHT", help="e.g. --fault 429=0.1")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import dspy
 
-from tests.support.scripted import Prompt, ScriptedEngine
+from testkit.scripted import Prompt, ScriptedEngine
 
 
 @dataclass
