@@ -36,8 +36,8 @@ from experiments.shared_study import join_study, shared_storage, wait_for_trials
 from experiments.study import best_trial, open_study, run_study
 from experiments.tracking import Tracker
 from experiments.trials import TrialRunner, metric_record
-from programs.budget import BUDGET_KEY, BudgetExceeded
-from programs.limits import LIMITS_KEY
+from programs import hooks
+from programs.budget import BudgetExceeded
 
 
 def compile_run(
@@ -78,7 +78,7 @@ def _run(cfg: RunConfig, out: Path, lms, use_cache: bool, progress: Progress, st
         sink = RoundSink(out, tracker, progress)
         state["crashed"] = sink.crashed
         try:
-            with dspy.context(**{BUDGET_KEY: guard, LIMITS_KEY: role_limits(cfg)}):
+            with hooks.installed(budget=guard, limits=role_limits(cfg)):
                 _phases(cfg, out, lms, sink, tracker, progress, state)
         except BudgetExceeded as stop:
             state["stopped_by"] = str(stop)

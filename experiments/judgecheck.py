@@ -46,8 +46,8 @@ from experiments.judgecheck_figures import figures, file_sha256, markdown
 from experiments.outputs import JsonlLog, atomic_write_json, atomic_write_text
 from experiments.progress import Progress
 from experiments.tracking import Tracker
-from programs.budget import BUDGET_KEY, BudgetExceeded
-from programs.limits import LIMITS_KEY
+from programs import hooks
+from programs.budget import BudgetExceeded
 from programs.retry import RoleCaller, RoundFailure
 from programs.usage import UsageMeter
 
@@ -86,7 +86,7 @@ def judge_all(cfg: RunConfig, judge, todo: list[LabelledAnswer], log: JsonlLog, 
     """Judge `todo` in order under the configured budget and rate limits, appending a line per answer;
     returns why the budget stopped it, or None."""
     guard = BudgetGuard(cfg.budget, prices(cfg))
-    with dspy.context(**{BUDGET_KEY: guard, LIMITS_KEY: role_limits(cfg)}):
+    with hooks.installed(budget=guard, limits=role_limits(cfg)):
         for i, a in enumerate(todo, 1):
             meter = UsageMeter()
             caller = RoleCaller(SimpleNamespace(judge=judge), meter, cfg.loop.infra_retries, cfg.loop.backoff)

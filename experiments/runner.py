@@ -27,9 +27,9 @@ from experiments.resume import Recorded, record_from_row, row_key
 from experiments.rows import round_row
 from experiments.tracking import Tracker
 from metrics.acceptance import Thresholds
-from programs.budget import BUDGET_KEY, BudgetExceeded
+from programs import hooks
+from programs.budget import BudgetExceeded
 from programs.errors import FatalLMError
-from programs.loop import OBSERVER_KEY
 from programs.parallel import map_parallel
 from programs.records import RoundRecord
 from programs.structure import RubricStructure
@@ -100,7 +100,7 @@ class RoundSink:
                 trial=ctx.trial,
             )
             row, _ = self.record(row)
-            guard = dspy.settings.get(BUDGET_KEY)
+            guard = hooks.current().budget
             if guard is not None:
                 guard.add(record.usage)  # every call made, also for a round recorded before
             with self._lock:
@@ -171,5 +171,5 @@ def run_phase(
         finally:
             sink.progress.doc_done()
 
-    with dspy.context(**{OBSERVER_KEY: sink.observer(ctx)}):
+    with hooks.installed(observer=sink.observer(ctx)):
         return map_parallel(one, docs, workers)

@@ -28,9 +28,9 @@ from experiments.tracking import Tracker
 from metrics.metric import effective_weights, make_metric
 from optimizers import OptimizerSpec, get
 from optimizers.search_space import suggest
-from programs.budget import BUDGET_KEY, BudgetExceeded
+from programs import hooks
+from programs.budget import BudgetExceeded
 from programs.errors import FatalLMError
-from programs.loop import OBSERVER_KEY, RESUME_KEY
 
 log = logging.getLogger("autodata.trials")
 
@@ -124,7 +124,7 @@ class TrialRunner:
         own_usage: dict[str, dict[str, int]] = {}
         try:
             with (
-                dspy.context(**{OBSERVER_KEY: self.sink.observer(opt_ctx), RESUME_KEY: self.replay(opt_ctx)}),
+                hooks.installed(observer=self.sink.observer(opt_ctx), resume=self.replay(opt_ctx)),
                 self.tracker.active(run_id),
                 optimizer_calls(self.lms, own_usage),
             ):
@@ -134,7 +134,7 @@ class TrialRunner:
         finally:
             # The optimizer's own calls (reflection, proposals) belong to no round: they are counted here.
             trial.set_user_attr("optimizer_usage", own_usage)
-            guard = dspy.settings.get(BUDGET_KEY)
+            guard = hooks.current().budget
             if guard is not None:
                 guard.add(own_usage)
         bind_lms(compiled, self.lms)

@@ -2,15 +2,15 @@
 
 from programs.challenger import Challenger
 from programs.errors import FatalLMError
+from programs.hooks import RunHooks
 from programs.judge import Judge
-from programs.loop import OBSERVER_KEY, AgenticSelfInstruct
+from programs.loop import AgenticSelfInstruct
 from programs.records import Attempt, Candidate, Criterion, Decision, RoundRecord, VerifierReport
 from programs.solver import Solver
 from programs.structure import RubricStructure
 from programs.verifier import QualityVerifier
 
 __all__ = [
-    "OBSERVER_KEY",
     "AgenticSelfInstruct",
     "Attempt",
     "Candidate",
@@ -22,6 +22,7 @@ __all__ = [
     "QualityVerifier",
     "RoundRecord",
     "RubricStructure",
+    "RunHooks",
     "Solver",
     "VerifierReport",
 ]

@@ -1,13 +1,11 @@
-"""The budget hook of the loop: before every LM call, an installed guard may stop the run.
+"""The budget stop of the loop: the exception an installed budget raises before an LM call.
 
-`experiments.budget.BudgetGuard` implements the guard (spent tokens, dollars, minutes). The loop only
-knows this key and this exception; `BudgetExceeded` is systemic: it ends the run cleanly, never one
-document, and the caller writes every output before exiting.
+`experiments.run.budget.BudgetGuard` implements the budget (spent tokens, dollars, minutes) and is
+installed as `programs.hooks.RunHooks.budget`. `BudgetExceeded` is systemic: it ends the run cleanly,
+never one document, and the caller writes every output before exiting.
 """
 
 from __future__ import annotations
-
-BUDGET_KEY = "autodata_budget"
 
 
 class BudgetExceeded(RuntimeError):

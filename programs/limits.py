@@ -2,8 +2,9 @@
 
 `RoleLimits` holds, per role, an optional cap on calls in flight and optional requests-per-minute and
 tokens-per-minute limits (a provider's quota). `slot(role)` blocks until the call may start; `spent`
-records the tokens a finished call used, for the tokens-per-minute window. Installed through DSPy's
-context under LIMITS_KEY, so document and sample threads share one set of limits. No limit, no wait.
+records the tokens a finished call used, for the tokens-per-minute window. Installed as the run's
+`programs.hooks.RunHooks.limits`, so document and sample threads share one set of limits. No
+limit, no wait.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-LIMITS_KEY = "autodata_limits"
 WINDOW = 60.0
 
 

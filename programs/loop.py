@@ -19,6 +19,7 @@ import dspy
 
 from programs.challenger import Challenger
 from programs.feedback import render_feedback
+from programs.hooks import current as current_hooks
 from programs.judge import Judge
 from programs.parallel import map_parallel
 from programs.policy import Policy
@@ -32,10 +33,6 @@ OFFTOPIC_ANSWER = (
     "It depends on many factors. In general, more data and better models help, and further research "
     "is needed to say more."
 )
-OBSERVER_KEY = "autodata_observer"
-# A callable (program, doc_id) -> rounds an earlier, interrupted process recorded for this harness and
-# document; the trial runner installs it where an optimizer calls the loop, which cannot pass `prior`.
-RESUME_KEY = "autodata_resume"
 
 
 class AgenticSelfInstruct(dspy.Module):
@@ -70,18 +67,17 @@ class AgenticSelfInstruct(dspy.Module):
     def forward(self, document: str, doc_id: str = "", prior: list[RoundRecord] | None = None) -> dspy.Prediction:
         """Run the rounds for one document. `prior` holds rounds recorded before an interruption: the
         loop continues after them with the same feedback, instead of starting the document over."""
-        resume = dspy.settings.get(RESUME_KEY)
-        if prior is None and resume is not None:
-            prior = resume(self, doc_id)
+        hooks = current_hooks()
+        if prior is None and hooks.resume is not None:
+            prior = hooks.resume(self, doc_id)
         rounds: list[RoundRecord] = list(prior or [])
-        observer = dspy.settings.get(OBSERVER_KEY)
         if any(r.accepted for r in rounds):
             return dspy.Prediction(doc_id=doc_id, rounds=rounds, accepted=next(r for r in rounds if r.accepted))
         for number in range(len(rounds) + 1, self.max_rounds + 1):
             record = self.run_round(document, doc_id, number, [r for r in rounds if not r.accepted])
             rounds.append(record)
-            if observer is not None:
-                observer(record, self)
+            if hooks.observer is not None:
+                hooks.observer(record, self)
             if record.accepted:
                 break
         accepted = next((r for r in rounds if r.accepted), None)
@@ -201,4 +197,4 @@ def _quality_detail(report: VerifierReport) -> str:
     return f"{prefix}: {report.feedback}" if report.feedback else prefix
 
 
-__all__ = ["OBSERVER_KEY", "OFFTOPIC_ANSWER", "AgenticSelfInstruct"]
+__all__ = ["OFFTOPIC_ANSWER", "AgenticSelfInstruct"]

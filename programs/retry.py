@@ -17,9 +17,9 @@ from typing import TypeVar
 
 import dspy
 
-from programs.budget import BUDGET_KEY, BudgetExceeded
+from programs.budget import BudgetExceeded
 from programs.errors import FatalLMError, UnexpectedError, classify
-from programs.limits import LIMITS_KEY
+from programs.hooks import current as current_hooks
 from programs.usage import UsageMeter
 
 T = TypeVar("T")
@@ -53,22 +53,21 @@ class RoleCaller:
         self._lock = threading.Lock()
 
     def call(self, role: str, fn: Callable[[], T]) -> T:
-        meter_role = "judge" if role == "judge" else role
-        guard = dspy.settings.get(BUDGET_KEY)
-        if guard is not None:
-            guard.check()  # raises BudgetExceeded, which ends the run, not the round
-        limits = dspy.settings.get(LIMITS_KEY)
+        hooks = current_hooks()
+        if hooks.budget is not None:
+            hooks.budget.check()  # raises BudgetExceeded, which ends the run, not the round
+        limits = hooks.limits
         for attempt in range(self.retries + 1):
             try:
                 if limits is None:
-                    with self.meter.role(meter_role):
+                    with self.meter.role(role):
                         return fn()
-                before = self.meter.tokens(meter_role)
+                before = self.meter.tokens(role)
                 try:
-                    with limits.slot(meter_role), self.meter.role(meter_role):
+                    with limits.slot(role), self.meter.role(role):
                         return fn()
                 finally:
-                    limits.spent(meter_role, self.meter.tokens(meter_role) - before)
+                    limits.spent(role, self.meter.tokens(role) - before)
             except (RoundFailure, BudgetExceeded):
                 raise
             except Exception as exc:

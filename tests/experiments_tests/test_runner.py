@@ -15,10 +15,8 @@ from experiments.report import comparison_table, summarize
 from experiments.runner import PhaseContext, RoundSink, run_phase
 from experiments.tracking import Tracker
 from metrics import HarnessPolicy, thresholds_for
-from programs import AgenticSelfInstruct, RubricStructure
-from programs.budget import BUDGET_KEY
+from programs import AgenticSelfInstruct, RubricStructure, hooks
 from programs.judge_criterion import CriterionJudge
-from programs.loop import OBSERVER_KEY
 from testkit.world import World
 
 STRUCTURE = RubricStructure(allow_penalties=False, min_positive=4, max_positive=4, min_penalties=0)
@@ -51,7 +49,7 @@ def test_a_round_run_again_is_not_written_twice_but_every_call_is_counted(tmp_pa
     program, engines = program_and_engines(cache=False)
     sink, ctx = sink_and_context(tmp_path)
     guard = BudgetGuard(BudgetConfig(), {})
-    with dspy.context(**{OBSERVER_KEY: sink.observer(ctx), BUDGET_KEY: guard}):
+    with hooks.installed(observer=sink.observer(ctx), budget=guard):
         program(document=DOC.text, doc_id=DOC.id)
         program(document=DOC.text, doc_id=DOC.id)
     made = sum(e.calls for e in engines.values())

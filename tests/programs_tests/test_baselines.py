@@ -6,7 +6,7 @@ import dspy
 import pytest
 
 from metrics import HarnessPolicy, thresholds_for
-from programs import OBSERVER_KEY, AgenticSelfInstruct, RubricStructure
+from programs import AgenticSelfInstruct, RubricStructure, hooks
 from programs.baseline_challengers import TITLE_CHARS, topic_of
 from programs.baselines import BASELINES, GroundedSelfInstruct, OneShotSelfInstruct
 from testkit.world import bind
@@ -28,7 +28,7 @@ def make(method: str, world: EvalWorld | None = None):
 def test_one_round_both_solvers_and_the_observer(method):
     program, engines = make(method)
     seen = []
-    with dspy.context(**{OBSERVER_KEY: lambda record, prog: seen.append((record, prog))}):
+    with hooks.installed(observer=lambda record, prog: seen.append((record, prog))):
         out = program(document=DOC.format(i=0), doc_id="d0")
     assert isinstance(program, AgenticSelfInstruct) and program.method == method
     assert out.doc_id == "d0" and len(out.rounds) == 1 and out.accepted is None

@@ -8,8 +8,7 @@ from dspy.utils.exceptions import LMAuthError, LMServerError
 
 from metrics import HarnessPolicy, thresholds_for
 from metrics.scoring import rubric_score
-from programs import AgenticSelfInstruct, FatalLMError, RubricStructure
-from programs.loop import OBSERVER_KEY
+from programs import AgenticSelfInstruct, FatalLMError, RubricStructure, hooks
 from testkit.world import World, bind
 
 NO_PENALTIES = RubricStructure(allow_penalties=False, min_positive=4, max_positive=4, min_penalties=0)
@@ -132,7 +131,7 @@ def test_every_round_recomputes_from_raw_verdicts_and_reaches_the_observer():
     world = World(plan={1: {"weak": [1, 2, 3], "strong": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3]}})
     program, _ = make(world)
     seen = []
-    with dspy.context(**{OBSERVER_KEY: lambda record, program: seen.append(record)}):
+    with hooks.installed(observer=lambda record, program: seen.append(record)):
         out = program(document="A paper.")
     assert seen == out.rounds
     for r in out.rounds:
