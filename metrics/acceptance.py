@@ -23,6 +23,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Any
 
 from metrics.scoring import DECIMALS, Number, as_exact, exact_mean
 from programs.records import Decision
@@ -56,7 +57,7 @@ class Thresholds:
                 f"gap_min {self.gap_min}"
             )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float | bool | None]:
         return dict(self.__dict__)
 
 
@@ -81,7 +82,7 @@ def thresholds_for(preset: str, **overrides: float | None) -> Thresholds:
     base_name = "paper" if preset == "custom" else preset
     if base_name not in PRESETS:
         raise ValueError(f"unknown acceptance preset {preset!r}; choose one of {', '.join([*PRESETS, 'custom'])}")
-    changes = {k: v for k, v in overrides.items() if v is not None}
+    changes: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}  # checked by replace()
     return replace(PRESETS[base_name], **changes)
 
 
@@ -102,7 +103,10 @@ def agreeing(value: Fraction, limits: Sequence[float | None]) -> float:
     return float(rounded)
 
 
-def _num(value: float) -> str:
+def _num(value: float | None) -> str:
+    """A threshold or stored mean as written in a decision's detail ("none" for a mean with no scores)."""
+    if value is None:
+        return "none"
     return f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".") or "0"
 
 
@@ -169,7 +173,7 @@ def decide(t: Thresholds, weak: Sequence[Number], strong: Sequence[Number]) -> D
     if gate is not None:
         return gate
     s, w = sides.strong_mean, sides.weak_mean
-    if s is None:
+    if s is None or w is None:  # a missing weak mean was already refused by the weak checks
         return sides.decision(False, "error", "no strong attempt was scored")
     shown = sides.stored()
     if s < _limit(t.strong_mean_min):

@@ -32,22 +32,26 @@ def met(value: float) -> int:
     return int(value >= MET_AT)
 
 
-def _pair(x: Sequence, y: Sequence) -> bool:
+def _pair(x: Sequence[float], y: Sequence[float]) -> bool:
     if len(x) != len(y):
         raise ValueError(f"{len(x)} values against {len(y)}")
     return bool(x)
 
 
+def _share_equal(x: Sequence[float], y: Sequence[float]) -> float:
+    return sum(a == b for a, b in zip(x, y, strict=True)) / len(x)
+
+
 def agreement(x: Sequence[float], y: Sequence[float]) -> float | None:
     if not _pair(x, y):
         return None
-    return sum(a == b for a, b in zip(x, y, strict=True)) / len(x)
+    return _share_equal(x, y)
 
 
 def cohen_kappa(x: Sequence[float], y: Sequence[float]) -> float | None:
     if not _pair(x, y):
         return None
-    p_o = agreement(x, y)
+    p_o = _share_equal(x, y)
     cx, cy = Counter(x), Counter(y)
     p_e = sum(cx[c] * cy[c] for c in cx) / (len(x) ** 2)
     return None if p_e >= 1.0 else (p_o - p_e) / (1.0 - p_e)
@@ -59,7 +63,7 @@ def fleiss_kappa(units: Sequence[Sequence[float]]) -> float | None:
     if not units or len({len(u) for u in units}) != 1:
         return None
     k = len(units[0])
-    totals: Counter = Counter()
+    totals: Counter[float] = Counter()
     p_units = []
     for u in units:
         counts = Counter(u)
@@ -103,7 +107,7 @@ class ClusteredEstimate:
     clusters: int
     undefined: int = 0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float | None]:
         return asdict(self)
 
 

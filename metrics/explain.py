@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from metrics.acceptance import Thresholds, agreeing
 from metrics.scoring import Number, as_exact
-from programs.records import RoundRecord
+from programs.records import Attempt, RoundRecord
 
 LABELS = {
     "accepted": "ACCEPTED",
@@ -79,7 +79,7 @@ def missed_thresholds(t: Thresholds, weak: Sequence[Number], strong: Sequence[Nu
     return out
 
 
-def _scores(attempts) -> list[float]:
+def _scores(attempts: Sequence[Attempt]) -> list[float]:
     return [a.score for a in attempts if a.score is not None]
 
 
@@ -89,7 +89,9 @@ def _solver_part(r: RoundRecord, t: Thresholds) -> str:
     if r.weak_mean is not None:
         parts[-1] += f", mean {num(r.weak_mean)}"
     if strong:
-        parts.append(f"strong attempts {[num(x) for x in strong]}".replace("'", "") + f", mean {num(r.strong_mean)}")
+        parts.append(f"strong attempts {[num(x) for x in strong]}".replace("'", ""))
+        if r.strong_mean is not None:
+            parts[-1] += f", mean {num(r.strong_mean)}"
         if r.gap is not None:
             parts.append(f"gap {num(r.gap)}")
     elif weak:

@@ -36,6 +36,6 @@ def gap_score(rounds: Sequence[RoundRecord], gap_min: float) -> float:
     return round(max((round_credit(r, gap_min) for r in rounds), default=0.0), 6)
 
 
-def passed(pred) -> bool:
+def passed(pred: object) -> bool:
     """Whether one document's run yielded an accepted example (for pass rates)."""
     return getattr(pred, "accepted", None) is not None

@@ -19,7 +19,9 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import TypeVar
 
+T = TypeVar("T")
 DEFAULT_BOOT = 2000
 DEFAULT_SEED = 0
 
@@ -33,7 +35,7 @@ class Estimate:
     lo: float | None
     hi: float | None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float | None]:
         return asdict(self)
 
     def fmt(self, digits: int = 2) -> str:
@@ -69,28 +71,40 @@ def bootstrap_ci(
     level: float = 0.95,
     seed: int = DEFAULT_SEED,
 ) -> tuple[float, float] | None:
-    """Percentile bootstrap interval of `stat` over `values`; None for no values.
+    """Percentile bootstrap interval of `stat` (the mean by default) over `values`; None for no values."""
+    return resample_ci(values, stat, n_boot=n_boot, level=level, seed=seed)
 
-    Each of `n_boot` resamples draws len(values) values with replacement from a `random.Random(seed)`.
+
+def resample_ci(
+    items: Sequence[T],
+    stat: Callable[[Sequence[T]], float],
+    *,
+    n_boot: int = DEFAULT_BOOT,
+    level: float = 0.95,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of `stat` over `items` of any kind; None for no items.
+
+    Each of `n_boot` resamples draws len(items) items with replacement from a `random.Random(seed)`.
     """
-    values = list(values)
-    if not values:
+    items = list(items)
+    if not items:
         return None
-    if len(values) == 1 or n_boot < 1:
-        point = stat(values)
+    if len(items) == 1 or n_boot < 1:
+        point = stat(items)
         return (point, point)
     rng = random.Random(seed)
-    stats = sorted(stat(rng.choices(values, k=len(values))) for _ in range(n_boot))
+    stats = sorted(stat(rng.choices(items, k=len(items))) for _ in range(n_boot))
     tail = (1.0 - level) / 2.0
     return (round(percentile(stats, tail), 6), round(percentile(stats, 1.0 - tail), 6))
 
 
 def estimate(values: Sequence[float], *, n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED) -> Estimate:
     values = [float(v) for v in values]
-    if not values:
+    interval = bootstrap_ci(values, n_boot=n_boot, seed=seed)
+    if interval is None:
         return Estimate(0, None, None, None)
-    lo, hi = bootstrap_ci(values, n_boot=n_boot, seed=seed)
-    return Estimate(len(values), round(_mean(values), 6), lo, hi)
+    return Estimate(len(values), round(_mean(values), 6), *interval)
 
 
 def paired_values(a: Mapping[str, float], b: Mapping[str, float]) -> list[float]:
@@ -115,22 +129,23 @@ def paired_rate_difference(
     """Pooled rate of `a` minus pooled rate of `b` over the documents where both counted something."""
     docs = [d for d in sorted(set(a) & set(b)) if a[d][1] > 0 and b[d][1] > 0]
     pairs = [(a[d], b[d]) for d in docs]
-    if not pairs:
-        return Estimate(0, None, None, None)
 
     def diff(sample: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> float:
         hits_a, n_a = sum(x[0][0] for x in sample), sum(x[0][1] for x in sample)
         hits_b, n_b = sum(x[1][0] for x in sample), sum(x[1][1] for x in sample)
         return hits_a / n_a - hits_b / n_b
 
-    lo, hi = bootstrap_ci(pairs, diff, n_boot=n_boot, seed=seed)
+    interval = resample_ci(pairs, diff, n_boot=n_boot, seed=seed)
+    if interval is None:
+        return Estimate(0, None, None, None)
+    lo, hi = interval
     return Estimate(len(pairs), round(diff(pairs), 6), round(lo, 6), round(hi, 6))
 
 
 def reading(difference: Estimate) -> str | None:
     """ "better" when the whole interval of a difference lies above 0, "worse" when below, else
     "indistinguishable" (an interval touching 0 is indistinguishable); None with no values."""
-    if difference.mean is None:
+    if difference.lo is None or difference.hi is None:
         return None
     if difference.lo > 0:
         return "better"

@@ -62,7 +62,13 @@ def make_metric(
 ) -> Callable[..., dspy.Prediction]:
     w = effective_weights(name, weights)
 
-    def metric(gold, pred, trace=None, pred_name=None, pred_trace=None) -> dspy.Prediction:
+    def metric(
+        gold: dspy.Example,
+        pred: dspy.Prediction,
+        trace: object = None,
+        pred_name: str | None = None,
+        pred_trace: object = None,
+    ) -> dspy.Prediction:
         rounds: list[RoundRecord] = list(getattr(pred, "rounds", None) or [])
         gap, validation = gap_score(rounds, thresholds.gap_min), mean_validation(rounds)
         score = round(w["gap"] * gap + w["validation"] * validation, 6)

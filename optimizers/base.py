@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import dspy
+
+Examples = list[dspy.Example]
 
 
 @dataclass
@@ -38,10 +40,21 @@ class OptimizerResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+Compiled = tuple[dspy.Module, OptimizerResult]
+
+
+class Compile(Protocol):
+    """The shape of every optimizer entry (see the module docstring)."""
+
+    def __call__(self, program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled: ...
+
+
 def score_of(metric: Callable[..., Any]) -> Callable[..., float]:
     """Adapt the feedback metric to optimizers that want a plain number."""
 
-    def scored(example, pred, trace=None, *args, **kwargs) -> float:
+    def scored(
+        example: dspy.Example, pred: dspy.Prediction, trace: object = None, *args: object, **kwargs: object
+    ) -> float:
         return float(metric(example, pred, trace))
 
     return scored
@@ -64,7 +77,9 @@ def only_challenger(program: dspy.Module) -> Iterator[None]:
 
 def task_lm(program: dspy.Module) -> dspy.LM | None:
     """The LM of the first trainable predictor (the challenger's), for optimizers that ask for one."""
-    return next((p.lm for _, p in program.named_predictors() if p.lm is not None), None) or dspy.settings.lm
+    bound: dspy.LM | None = next((p.lm for _, p in program.named_predictors() if p.lm is not None), None)
+    fallback: dspy.LM | None = dspy.settings.lm
+    return bound or fallback
 
 
 def pop_known(options: dict[str, Any], allowed: set[str], name: str) -> dict[str, Any]:

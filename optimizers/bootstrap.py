@@ -6,12 +6,12 @@ from __future__ import annotations
 import dspy
 from dspy.teleprompt import BootstrapFewShotWithRandomSearch
 
-from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of
+from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, pop_known, score_of
 
 ALLOWED = {"max_bootstrapped_demos", "max_labeled_demos", "num_candidate_programs", "max_rounds"}
 
 
-def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
+def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
     options = pop_known(spec.options, ALLOWED, "bootstrap")
     optimizer = BootstrapFewShotWithRandomSearch(
         metric=score_of(spec.metric),

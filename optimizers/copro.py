@@ -6,12 +6,12 @@ from __future__ import annotations
 import dspy
 from dspy.teleprompt import COPRO
 
-from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of, task_lm
+from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, pop_known, score_of, task_lm
 
 ALLOWED = {"breadth", "depth", "init_temperature"}
 
 
-def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
+def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
     options = pop_known(spec.options, ALLOWED, "copro")
     optimizer = COPRO(
         prompt_model=spec.reflection_lm or task_lm(program),

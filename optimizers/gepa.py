@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dspy
 
-from optimizers.base import OptimizerResult, OptimizerSpec, pop_known
+from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, pop_known
 
 ALLOWED = {
     "reflection_minibatch_size",
@@ -18,7 +18,7 @@ ALLOWED = {
 }
 
 
-def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
+def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
     if spec.reflection_lm is None:
         raise ValueError("gepa needs a reflection LM (models.reflection)")
     options = {"reflection_minibatch_size": 1, "use_merge": False, **pop_known(spec.options, ALLOWED, "gepa")}

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dspy
 
-from optimizers.base import OptimizerResult, OptimizerSpec, pop_known, score_of, task_lm
+from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, pop_known, score_of, task_lm
 
 ALLOWED = {"num_candidates", "num_trials", "max_bootstrapped_demos", "max_labeled_demos", "init_temperature"}
 
 
-def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
+def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
     options = pop_known(spec.options, ALLOWED, "mipro")
     valset = valset or trainset
     num_trials = options.pop("num_trials", max(1, spec.max_metric_calls // max(1, len(valset))))

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import dspy
 
 from optimizers import bootstrap, copro, gepa, mipro, simba
-from optimizers.base import OptimizerResult, OptimizerSpec
+from optimizers.base import Compile, Compiled, Examples, OptimizerResult, OptimizerSpec
 
 
-def _none(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
+def _none(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
     """No optimization: the harness as configured (a baseline, or a search over structure alone)."""
     return program, OptimizerResult("none")
 
 
-OPTIMIZERS: dict[str, Callable] = {
+OPTIMIZERS: dict[str, Compile] = {
     "gepa": gepa.compile,
     "mipro": mipro.compile,
     "bootstrap": bootstrap.compile,
@@ -29,7 +27,7 @@ class UnknownOptimizerError(ValueError):
     pass
 
 
-def get(name: str) -> Callable:
+def get(name: str) -> Compile:
     try:
         return OPTIMIZERS[name]
     except KeyError:

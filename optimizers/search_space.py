@@ -9,10 +9,14 @@ sample count, round budget). Tested with `optuna.trial.FixedTrial`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from programs.structure import RubricStructure
 
-CHOICES = {
+if TYPE_CHECKING:  # types only: importing optimizers must not import optuna
+    from optuna.trial import BaseTrial
+
+CHOICES: dict[str, list[int] | list[bool]] = {
     "weight_cap": [3, 5, 7, 10],
     "penalty_cap": [3, 5, 10],
     "graded": [False, True],
@@ -37,7 +41,9 @@ class Suggestion:
     max_rounds: int | None = None
 
 
-def suggest(trial, base: RubricStructure, space: list[str], n_samples: int = 3, max_rounds: int = 4) -> Suggestion:
+def suggest(
+    trial: BaseTrial, base: RubricStructure, space: list[str], n_samples: int = 3, max_rounds: int = 4
+) -> Suggestion:
     unknown = sorted(set(space) - set(SEARCHABLE))
     if unknown:
         raise ValueError(f"search.space: unknown parameter(s) {unknown}; searchable: {', '.join(SEARCHABLE)}")

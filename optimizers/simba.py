@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import dspy
 
-from optimizers.base import OptimizerResult, OptimizerSpec, only_challenger, pop_known, score_of
+from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, only_challenger, pop_known, score_of
 
 ALLOWED = {"bsize", "num_candidates", "max_steps", "max_demos"}
 
 
-def compile(program: dspy.Module, trainset: list, valset: list, spec: OptimizerSpec):
+def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
     options = pop_known(spec.options, ALLOWED, "simba")
     bsize = min(options.get("bsize", 2), len(trainset))
     optimizer = dspy.SIMBA(
