@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import Any
 
 from metrics.scoring import DECIMALS, Number, as_exact, exact_mean
-from programs.records import Decision
+from programs.records import Decision, Reason
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class _Sides:
             "gap": None if w is None or s is None else agreeing(s - w, [t.gap_min]),
         }
 
-    def decision(self, accepted: bool, reason: str, detail: str) -> Decision:
+    def decision(self, accepted: bool, reason: Reason, detail: str) -> Decision:
         return Decision(accepted=accepted, reason=reason, detail=detail, **self.stored())
 
 

@@ -65,7 +65,7 @@ class TopicChallengeSignature(dspy.Signature):
 
 class TopicChallenger(dspy.Module):
     def __init__(self, structure: RubricStructure) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # dspy.Module.__init__ is unannotated
         self.generate = dspy.Predict(with_rubric_fields(TopicChallengeSignature, structure))
 
     def forward(self, document: str, rubric_rules: str, feedback: str = NO_FEEDBACK) -> Candidate:

@@ -15,6 +15,10 @@ one candidate meets the acceptance criterion in one shot (it is not a filter on 
 
 from __future__ import annotations
 
+from typing import Any
+
+import dspy
+
 from programs.baseline_challengers import CoTChallenger, TopicChallenger
 from programs.challenger import Challenger
 from programs.loop import AgenticSelfInstruct
@@ -26,14 +30,14 @@ class OneShotSelfInstruct(AgenticSelfInstruct):
 
     method = "one_shot"
 
-    def __init__(self, policy: Policy, **loop_options) -> None:
+    def __init__(self, policy: Policy, **loop_options: Any) -> None:
         fixed = {"max_rounds", "weak_first"} & set(loop_options)
         if fixed:
             raise TypeError(f"{type(self).__name__} runs one round with both solvers; drop {sorted(fixed)}")
         super().__init__(policy, max_rounds=1, weak_first=False, **loop_options)
         self.challenger = self.make_challenger()
 
-    def make_challenger(self) -> Challenger:
+    def make_challenger(self) -> dspy.Module:
         return Challenger(self.policy.structure)
 
 

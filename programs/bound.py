@@ -14,5 +14,5 @@ import dspy
 class BoundPredict(dspy.Predict):
     def reset(self) -> None:
         lm = getattr(self, "lm", None)  # reset() also runs inside __init__, before any LM exists
-        super().reset()
+        super().reset()  # type: ignore[no-untyped-call]  # dspy.Predict.reset is unannotated
         self.lm = lm

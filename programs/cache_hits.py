@@ -67,14 +67,20 @@ class _Watched:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def get(self, request: dict, ignored_args_for_cache_key: list[str] | None = None) -> Any:
+    def get(self, request: dict[str, Any], ignored_args_for_cache_key: list[str] | None = None) -> Any:
         record = self._inner.get(request, ignored_args_for_cache_key)
         tally = _TALLY.get()
         if record is not None and tally is not None:
             tally.add_hit(record)
         return record
 
-    def put(self, request: dict, value: Any, ignored_args_for_cache_key=None, enable_memory_cache=True) -> None:
+    def put(
+        self,
+        request: dict[str, Any],
+        value: Any,
+        ignored_args_for_cache_key: list[str] | None = None,
+        enable_memory_cache: bool = True,
+    ) -> None:
         tally = _TALLY.get()
         if tally is not None and isinstance(value, dict):
             value = {**value, SECONDS_KEY: round(tally.lap(), 3)}

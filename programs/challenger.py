@@ -32,8 +32,8 @@ def candidate_of(out: dspy.Prediction) -> Candidate:
 
 class Challenger(dspy.Module):
     def __init__(self, structure: RubricStructure) -> None:
-        super().__init__()
-        self.generate = BoundPredict(with_rubric_fields(ChallengeSignature, structure))
+        super().__init__()  # type: ignore[no-untyped-call]  # dspy.Module.__init__ is unannotated
+        self.generate: dspy.Module = BoundPredict(with_rubric_fields(ChallengeSignature, structure))
 
     def forward(self, document: str, rubric_rules: str, feedback: str = "") -> Candidate:
         out = self.generate(document=document, rubric_rules=rubric_rules, feedback=feedback or NO_FEEDBACK)

@@ -90,11 +90,13 @@ class UnexpectedError(FatalLMError):
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
-    chain, seen = [], set()
-    while exc is not None and id(exc) not in seen:
-        chain.append(exc)
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        chain.append(link)
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
     return chain
 
 

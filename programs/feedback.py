@@ -63,8 +63,8 @@ def render_feedback(failed: list[RoundRecord]) -> str:
         return ""
     groups: dict[str, list[str]] = {key: [] for key in _ORDER}
     for record in failed:
-        key = record.reason if record.reason in ("too_easy", "failed_on_strong") else "failed_quality"
-        groups[key].append(_line(record))
+        group = record.reason if record.reason in ("too_easy", "failed_on_strong") else "failed_quality"
+        groups[group].append(_line(record))
     parts = [f"{len(failed)} earlier attempt(s) on this paper failed."]
     for key in _ORDER:
         if groups[key]:

@@ -48,7 +48,7 @@ class JudgeModule(dspy.Module):
     An empty answer is not sent: no criterion can be met and no mistake made. Frozen."""
 
     def __init__(self, graded: bool = False) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # dspy.Module.__init__ is unannotated
         self.graded = graded
         self._compiled = True
 

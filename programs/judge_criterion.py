@@ -24,7 +24,8 @@ def graded_variant(signature: type[dspy.Signature], graded: bool) -> type[dspy.S
     if not graded:
         return signature
     sig = signature.with_instructions(signature.instructions + GRADED_NOTE)
-    return sig.with_updated_fields("met", type_=Literal[0, 0.5, 1])
+    # DSPy takes any annotation here (as Signature.append does); its hint says `type`, which Literal is not.
+    return sig.with_updated_fields("met", type_=Literal[0, 0.5, 1])  # type: ignore[arg-type]
 
 
 class CriterionJudge(JudgeModule):

@@ -22,6 +22,7 @@ import logging
 import math
 import threading
 from dataclasses import dataclass
+from typing import cast
 
 import dspy
 from dspy.lm15 import Config, Message, Request, UnsupportedFeatureError
@@ -89,7 +90,7 @@ class ProbabilityJudge(JudgeModule):
         # The fallback's predictor also holds this judge's LM. Unfrozen as a child so that set_lm and
         # named_predictors on this judge reach it; this judge itself stays frozen inside the harness.
         self.fallback._compiled = False
-        self._anchors: dict[tuple, list[Anchor]] = {}
+        self._anchors: dict[tuple[str, tuple[tuple[str, int], ...], str, str], list[Anchor]] = {}
         self._no_logprobs = False
         self._warned_anchor = False
 
@@ -97,7 +98,7 @@ class ProbabilityJudge(JudgeModule):
         self, question: str, rubric: list[Criterion], answer: str, context: str, reference: str
     ) -> list[float]:
         if self._no_logprobs:
-            return self.fallback(question, rubric, answer)
+            return cast("list[float]", self.fallback(question, rubric, answer))  # dspy.Module.__call__ is untyped
         try:
             anchors = self.anchors(question, rubric, context, reference) if self.calibration == "anchored" else None
             if anchors is None:
@@ -108,7 +109,7 @@ class ProbabilityJudge(JudgeModule):
                 values = [logit(p) for p in self.read(question, rubric, answer)]
         except UnsupportedFeatureError as exc:
             self._give_up(exc)
-            return self.fallback(question, rubric, answer)
+            return cast("list[float]", self.fallback(question, rubric, answer))  # dspy.Module.__call__ is untyped
         return [
             anchored_verdict(v, a, c.is_penalty, self.graded) for v, a, c in zip(values, anchors, rubric, strict=True)
         ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -27,7 +27,12 @@ class Limit:
 
 
 class RoleLimits:
-    def __init__(self, limits: dict[str, Limit], clock=time.monotonic, sleep=time.sleep):
+    def __init__(
+        self,
+        limits: dict[str, Limit],
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.limits = {role: lim for role, lim in limits.items() if lim != Limit()}
         self._clock, self._sleep = clock, sleep
         self._sem = {

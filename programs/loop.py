@@ -51,8 +51,9 @@ class AgenticSelfInstruct(dspy.Module):
         backoff: float = 1.0,
         judge: dspy.Module | None = None,
     ) -> None:
-        super().__init__()
-        self.challenger = Challenger(policy.structure)
+        super().__init__()  # type: ignore[no-untyped-call]  # dspy.Module.__init__ is unannotated
+        # Any module whose forward(document, rubric_rules, feedback) returns a Candidate (baselines swap it).
+        self.challenger: dspy.Module = Challenger(policy.structure)
         self.verifier = QualityVerifier()
         self.weak = Solver()
         self.strong = Solver(reasoning=strong_reasoning, sees_document=strong_sees_document)
@@ -119,10 +120,10 @@ class AgenticSelfInstruct(dspy.Module):
     def _verify(self, caller: RoleCaller, document: str, rules: str, candidate: Candidate) -> VerifierReport:
         problems = self.policy.check_rubric(candidate)
         if problems:
-            report = VerifierReport(passed=False, feedback="; ".join(problems), rubric_problems=problems)
-            report.validation = self.policy.validation(report)
-            return report
-        report = caller.call("verifier", lambda: self.verifier(document, rules, candidate))
+            rejected = VerifierReport(passed=False, feedback="; ".join(problems), rubric_problems=problems)
+            rejected.validation = self.policy.validation(rejected)
+            return rejected
+        report: VerifierReport = caller.call("verifier", lambda: self.verifier(document, rules, candidate))
         if report.passed and self.sanity_checks:
             report.reference_score = self._judged_score(caller, candidate, candidate.reference_answer)
             report.offtopic_score = self._judged_score(caller, candidate, OFFTOPIC_ANSWER)

@@ -6,19 +6,20 @@ no LM calls, no scoring policy (that is injected, see `programs.policy`), no I/O
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Reason codes a round can end with. "accepted" is the only success.
-REASONS = (
+Reason = Literal[
     "accepted",
     "too_easy",  # the weak solver did too well
     "failed_on_strong",  # the strong solver did not pass, or the gap is too small
     "failed_quality",  # the verifier, the rubric checks or the sanity checks rejected it
     "invalid",  # the challenger's reply could not be parsed into a candidate
     "error",  # infrastructure errors outlasted the retries
-)
+]
+REASONS: tuple[Reason, ...] = get_args(Reason)
 
 
 class Criterion(BaseModel):
@@ -100,7 +101,7 @@ class RoundRecord(BaseModel):
     strong_mean: float | None = None
     gap: float | None = None
     accepted: bool = False
-    reason: Literal[REASONS] = "invalid"  # type: ignore[valid-type]
+    reason: Reason = "invalid"
     detail: str = ""
     usage: dict[str, dict[str, float]] = Field(default_factory=dict)  # calls, tokens, seconds per role
     errors: list[str] = Field(default_factory=list)
@@ -122,7 +123,7 @@ class Decision(BaseModel):
     """An acceptance decision with its reason code and a human explanation."""
 
     accepted: bool
-    reason: Literal[REASONS]  # type: ignore[valid-type]
+    reason: Reason
     detail: str = ""
     # The means and gap the decision was taken on, as records store them (None when not reached).
     weak_mean: float | None = None

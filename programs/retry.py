@@ -20,6 +20,7 @@ import dspy
 from programs.budget import BudgetExceeded
 from programs.errors import FatalLMError, UnexpectedError, classify
 from programs.hooks import current as current_hooks
+from programs.records import Reason
 from programs.usage import UsageMeter
 
 T = TypeVar("T")
@@ -28,7 +29,7 @@ T = TypeVar("T")
 class RoundFailure(Exception):
     """Ends one round (not the run) with a reason code and a detail for the feedback."""
 
-    def __init__(self, reason: str, detail: str):
+    def __init__(self, reason: Reason, detail: str) -> None:
         super().__init__(detail)
         self.reason, self.detail = reason, detail
 

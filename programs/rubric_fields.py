@@ -42,7 +42,7 @@ def _schema_only(**keywords: Any) -> Any:
     return Field(json_schema_extra=keywords)
 
 
-def criteria_type(kind: str, count: tuple[int, int], weights: tuple[int, int]) -> type[RootModel]:
+def criteria_type(kind: str, count: tuple[int, int], weights: tuple[int, int]) -> type[RootModel[Any]]:
     """`<kind>Criteria`: an array of `count` (min, max) `<kind>Criterion` items weighted in `weights` (low, high)."""
     item = create_model(
         f"{kind}Criterion",
@@ -58,18 +58,20 @@ def criteria_type(kind: str, count: tuple[int, int], weights: tuple[int, int]) -
 def with_rubric_fields(signature: type[dspy.Signature], structure: RubricStructure) -> type[dspy.Signature]:
     """`signature` with the structure's rubric fields inserted before `reference_answer` (cached)."""
     s = structure
-    key = (s.min_positive, s.max_positive, s.weight_cap)
-    key += (s.min_penalties, s.max_penalties, s.penalty_cap) if s.allow_penalties else (None, None, None)
-    return _build(signature, key)
+    penalties = (s.min_penalties, s.max_penalties, s.penalty_cap) if s.allow_penalties else None
+    return _build(signature, (s.min_positive, s.max_positive, s.weight_cap), penalties)
 
 
 @functools.lru_cache(maxsize=64)
-def _build(signature: type[dspy.Signature], key: tuple) -> type[dspy.Signature]:
-    min_pos, max_pos, cap, min_pen, max_pen, pen_cap = key
+def _build(
+    signature: type[dspy.Signature], positives: tuple[int, int, int], penalties: tuple[int, int, int] | None
+) -> type[dspy.Signature]:
+    min_pos, max_pos, cap = positives
     positive = criteria_type("Positive", (min_pos, max_pos), (1, cap))
     index = list(signature.output_fields).index(BEFORE)
     out = signature.insert(index, POSITIVE, dspy.OutputField(desc=POSITIVE_DESC), type_=positive)
-    if min_pen is not None:
+    if penalties is not None:
+        min_pen, max_pen, pen_cap = penalties
         penalty = criteria_type("Penalty", (min_pen, max_pen), (-pen_cap, -1))
         out = out.insert(index + 1, PENALTY, dspy.OutputField(desc=PENALTY_DESC), type_=penalty)
     return out

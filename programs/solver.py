@@ -16,7 +16,7 @@ from programs.signatures import SolveSignature, SolveWithDocumentSignature
 
 class Solver(dspy.Module):
     def __init__(self, reasoning: bool = False, sees_document: bool = False) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # dspy.Module.__init__ is unannotated
         self.reasoning, self.sees_document = reasoning, sees_document
         signature = SolveWithDocumentSignature if sees_document else SolveSignature
         self.solve = dspy.ChainOfThought(signature) if reasoning else dspy.Predict(signature)
@@ -26,7 +26,7 @@ class Solver(dspy.Module):
         self, context: str, question: str, sample: int = 0, temperature: float | None = None, document: str = ""
     ) -> str:
         # A distinct rollout_id per sample makes independent samples instead of cache hits.
-        config: dict = {"rollout_id": sample}
+        config: dict[str, float] = {"rollout_id": sample}
         if temperature is not None:
             config["temperature"] = temperature
         extra = {"document": document} if self.sees_document else {}

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import dspy
 from dspy.utils.callback import BaseCallback
@@ -25,7 +26,7 @@ _PROMPT_KEYS = ("prompt_tokens", "input_tokens")
 _COMPLETION_KEYS = ("completion_tokens", "output_tokens")
 
 
-def _tokens(entry: dict, keys: tuple[str, ...]) -> int:
+def _tokens(entry: Mapping[str, object], keys: tuple[str, ...]) -> int:
     for key in keys:
         value = entry.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -39,14 +40,14 @@ class _RequestCounter(BaseCallback):
     def __init__(self) -> None:
         self.requests = 0
 
-    def on_lm_start(self, call_id, instance, inputs) -> None:
+    def on_lm_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         self.requests += 1
 
 
 class UsageMeter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.totals: dict[str, dict[str, int]] = {}
+        self.totals: dict[str, dict[str, float]] = {}  # role -> calls, tokens (ints) and seconds
 
     @contextmanager
     def role(self, name: str) -> Iterator[None]:
@@ -64,7 +65,7 @@ class UsageMeter:
     def _add(
         self,
         role: str,
-        by_model: dict[str, dict],
+        by_model: dict[str, dict[str, Any]],
         seconds: float = 0.0,
         cached: CacheTally | None = None,
         requests: int = 1,
@@ -90,11 +91,11 @@ class UsageMeter:
             tally = self.totals.get(role, {})
             return tally.get("prompt_tokens", 0) + tally.get("completion_tokens", 0)
 
-    def snapshot(self) -> dict[str, dict[str, int]]:
+    def snapshot(self) -> dict[str, dict[str, float]]:
         with self._lock:
             return {role: dict(t) for role, t in self.totals.items()}
 
-    def merge(self, other: dict[str, dict[str, int]]) -> None:
+    def merge(self, other: Mapping[str, Mapping[str, float]]) -> None:
         with self._lock:
             for role, tally in other.items():
                 mine = self.totals.setdefault(role, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})

@@ -21,7 +21,7 @@ def render_rubric(candidate: Candidate) -> str:
 
 class QualityVerifier(dspy.Module):
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # dspy.Module.__init__ is unannotated
         self.review = BoundPredict(VerifySignature)
 
     def forward(self, document: str, rubric_rules: str, candidate: Candidate) -> VerifierReport:
