@@ -2,7 +2,7 @@
 
 The fake OpenAI-compatible server runs in its own process and holds every request for `--latency`
 seconds. Role LMs come from the real factory (`openai/<role>` at the server). For each setting the
-runner (`experiments.runner.run_phase`, rounds.jsonl written, tracking off) runs one round on each of
+runner (`experiments.run.phase.run_phase`, rounds.jsonl written, tracking off) runs one round on each of
 `--docs` documents. Ideal time = the documents' call chains x latency / workers; efficiency = ideal /
 measured; speed-up = time at 1 worker / time at W. Client CPU per request and a CPU profile by package
 show whether the client saturates its one usable core (the GIL). Every setting runs the code as shipped
@@ -69,8 +69,9 @@ def build(url: str, sample_workers: int):
 def one_run(url: str, docs: list[Doc], setting: Setting, latency: float) -> dict:
     from bench.fakeserver import stats
     from experiments.build import thresholds
-    from experiments.progress import Progress
-    from experiments.runner import PhaseContext, RoundSink, run_phase
+    from experiments.records.progress import Progress
+    from experiments.records.sink import PhaseContext, RoundSink
+    from experiments.run.phase import run_phase
     from experiments.tracking import Tracker
 
     cfg, program = build(url, setting.sample_workers)

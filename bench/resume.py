@@ -22,7 +22,7 @@ VOLATILE = ("seconds", "usage", "time", "trial")
 
 def comparable(out: Path) -> Counter:
     """The run's rows as a multiset, without the fields that differ between runs of the same rounds."""
-    from experiments.outputs import read_jsonl
+    from experiments.records.files import read_jsonl
 
     rows = read_jsonl(out / "rounds.jsonl")
     return Counter(json.dumps({k: v for k, v in r.items() if k not in VOLATILE}, sort_keys=True) for r in rows)
@@ -30,8 +30,8 @@ def comparable(out: Path) -> Counter:
 
 def rounds_in(out: Path) -> tuple[int, int]:
     """(rows in rounds.jsonl, distinct round keys): equal when nothing was written twice."""
-    from experiments.outputs import read_jsonl
-    from experiments.resume import row_key
+    from experiments.records.files import read_jsonl
+    from experiments.records.resume import row_key
 
     rows = read_jsonl(out / "rounds.jsonl")
     return len(rows), len({row_key(r) for r in rows})
@@ -39,7 +39,7 @@ def rounds_in(out: Path) -> tuple[int, int]:
 
 def landed(out: Path) -> str:
     """Where a kill landed: the phase (and trial) of the last round recorded before it."""
-    from experiments.outputs import read_jsonl
+    from experiments.records.files import read_jsonl
 
     rows = read_jsonl(out / "rounds.jsonl")
     if not rows:

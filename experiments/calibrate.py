@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from experiments.outputs import atomic_write_json, atomic_write_text, read_jsonl
+from experiments.records.files import atomic_write_json, atomic_write_text, read_jsonl
 from metrics.acceptance import PRESETS, Thresholds, decide, thresholds_for, weak_gate
 from metrics.intervals import percentile
 from metrics.scoring import rubric_score
@@ -196,8 +196,9 @@ def probe(args: argparse.Namespace, out: Path, lms=None) -> dict:
     from experiments.corpus import load_corpus, split_documents
     from experiments.corpus.split import split_key
     from experiments.evaluate import build_method
-    from experiments.progress import Progress
-    from experiments.runner import PhaseContext, RoundSink, run_phase
+    from experiments.records.progress import Progress
+    from experiments.records.sink import PhaseContext, RoundSink
+    from experiments.run.phase import run_phase
     from experiments.tracking import Tracker
 
     cfg = load_config(args)

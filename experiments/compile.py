@@ -28,10 +28,12 @@ from experiments.config import RunConfig
 from experiments.costs import prices
 from experiments.harness import export_harness, load_harness, log_model
 from experiments.instructions import instructions_of
-from experiments.outputs import atomic_write_json, atomic_write_text
-from experiments.progress import Progress
+from experiments.records.files import atomic_write_json, atomic_write_text
+from experiments.records.progress import Progress
+from experiments.records.rows import fingerprint
+from experiments.records.sink import PhaseContext, RoundSink
 from experiments.report import summarize
-from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
+from experiments.run.phase import run_phase
 from experiments.shared_study import join_study, shared_storage, wait_for_trials
 from experiments.study import best_trial, open_study, run_study
 from experiments.tracking import Tracker

@@ -18,7 +18,7 @@ from experiments.comparison_table import text_table
 from experiments.config import ROLES, RunConfig
 from experiments.costs import cost, usd_text
 from experiments.instructions import read_instructions
-from experiments.outputs import read_jsonl
+from experiments.records.files import read_jsonl
 from experiments.report import cache_totals, comparison_table, merge_usage, summarize
 from experiments.trials import metric_record
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.config import RunConfig
-from experiments.outputs import atomic_write_text
+from experiments.records.files import atomic_write_text
 
 FIELDS = (
     "doc_id",

@@ -27,12 +27,13 @@ from experiments.build import bind_lms, build_program, configure_dspy, threshold
 from experiments.cli import add_common, load_config, run_cli
 from experiments.config import ConfigError, RunConfig
 from experiments.harness import load_harness
-from experiments.outputs import atomic_write_json, atomic_write_text, read_jsonl
 from experiments.plots import all_plots
-from experiments.progress import Progress
+from experiments.records.files import atomic_write_json, atomic_write_text, read_jsonl
+from experiments.records.progress import Progress
+from experiments.records.sink import PhaseContext, RoundSink
 from experiments.reliability import judge_reliability, second_judge_lm
 from experiments.reliability import markdown as reliability_markdown
-from experiments.runner import PhaseContext, RoundSink, run_phase
+from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
 from metrics.policy import HarnessPolicy
 from programs.baselines import BASELINES

@@ -14,7 +14,7 @@ from typing import Any
 
 from experiments.build import build_program, thresholds
 from experiments.config import ROLES, ConfigError, RunConfig
-from experiments.outputs import atomic_write_json, atomic_write_text
+from experiments.records.files import atomic_write_json, atomic_write_text
 from programs.loop import AgenticSelfInstruct
 from programs.structure import RubricStructure
 

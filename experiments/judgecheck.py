@@ -35,16 +35,10 @@ from experiments.build import build_judge, configure_dspy, role_limits
 from experiments.cli import add_common, load_config, run_cli
 from experiments.config import ConfigError, RunConfig
 from experiments.costs import prices
-from experiments.judge_labels import (
-    JudgedAnswer,
-    LabelledAnswer,
-    load_labels,
-    read_verdicts,
-    stratified_sample,
-)
 from experiments.judgecheck_figures import figures, file_sha256, markdown
-from experiments.outputs import JsonlLog, atomic_write_json, atomic_write_text
-from experiments.progress import Progress
+from experiments.records.files import JsonlLog, atomic_write_json, atomic_write_text
+from experiments.records.labels import JudgedAnswer, LabelledAnswer, load_labels, read_verdicts, stratified_sample
+from experiments.records.progress import Progress
 from experiments.tracking import Tracker
 from programs import hooks
 from programs.budget import BudgetExceeded

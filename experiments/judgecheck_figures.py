@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from experiments.judge_labels import JudgedAnswer, LabelledAnswer
+from experiments.records.labels import JudgedAnswer, LabelledAnswer
 from metrics.agreement import (
     MET_AT,
     agreement,

@@ -26,7 +26,7 @@ import optuna
 
 from experiments.cli import add_common, run_cli
 from experiments.config import ConfigError
-from experiments.outputs import JsonlLog, atomic_write_json, read_jsonl
+from experiments.records.files import JsonlLog, atomic_write_json, read_jsonl
 from experiments.shared_study import join_study, run_queued, shared_storage
 from experiments.trials import TrialFailed
 from experiments.worker import worker_id
@@ -66,8 +66,9 @@ def create(args: argparse.Namespace) -> dict[str, Any]:
 
 def work(args: argparse.Namespace, lms=None) -> dict[str, Any]:
     from experiments.build import bind_lms, configure_dspy, thresholds
-    from experiments.progress import Progress
-    from experiments.runner import PhaseContext, RoundSink, run_phase
+    from experiments.records.progress import Progress
+    from experiments.records.sink import PhaseContext, RoundSink
+    from experiments.run.phase import run_phase
     from experiments.tracking import Tracker
 
     study = join_study(args.queue, shared_storage(args.storage, args.heartbeat, args.grace), seed=os.getpid())

@@ -21,9 +21,11 @@ from experiments.build import bind_lms, build_program, thresholds
 from experiments.config import RunConfig
 from experiments.harness import export_harness
 from experiments.optimizer_usage import optimizer_calls
+from experiments.records.resume import Recorded, structure_key
+from experiments.records.rows import fingerprint, record_from_row
+from experiments.records.sink import PhaseContext, RoundSink
 from experiments.report import summarize
-from experiments.resume import Recorded, record_from_row, structure_key
-from experiments.runner import PhaseContext, RoundSink, fingerprint, run_phase
+from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
 from metrics.metric import effective_weights, make_metric
 from optimizers import OptimizerSpec, get
@@ -63,8 +65,7 @@ class TrialRunner:
     def __post_init__(self) -> None:
         # Rounds recorded before this process started (a killed run resumed in the same --out): an
         # optimizer re-running an interrupted trial gets them back instead of paying for them again.
-        with self.sink._lock:
-            self.earlier = Recorded(list(self.sink.recorded.by_key.values()))
+        self.earlier = Recorded(self.sink.recorded_rows())
         self._earlier_lock = threading.Lock()
 
     def replay(self, ctx: PhaseContext):

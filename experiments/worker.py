@@ -30,8 +30,8 @@ from typing import Any
 
 from experiments.cli import _merge_file, add_common, load_config, run_cli
 from experiments.config import ConfigError, RunConfig, build_config
-from experiments.outputs import atomic_write_json
-from experiments.progress import Progress
+from experiments.records.files import atomic_write_json
+from experiments.records.progress import Progress
 from experiments.shared_study import create_shared_study, finished_count, join_study, run_queued, shared_storage
 from experiments.study import best_trial
 from experiments.tracking import Tracker
@@ -144,7 +144,7 @@ def _dotted(data: dict[str, Any], prefix: str = "") -> list[str]:
 def join(args: argparse.Namespace, budget: int | None, lms=None) -> dict[str, Any]:
     from experiments.build import configure_dspy
     from experiments.corpus import load_splits
-    from experiments.runner import RoundSink
+    from experiments.records.sink import RoundSink
     from experiments.trials import TrialRunner
 
     wid = worker_id()

@@ -10,7 +10,7 @@ Reading chosen for "no zeros": a round fails if ANY single attempt scores exactl
 reading: a zero means the question was broken or unanswerable for that attempt).
 
 Every comparison is exact. Scores are rationals (integer weights, verdicts 0 / 0.5 / 1); the loop and
-`experiments.rows.recompute` pass them as `Fraction`s, other floats are read by `metrics.scoring.as_exact`,
+`experiments.records.rows.recompute` pass them as `Fraction`s, other floats are read by `metrics.scoring.as_exact`,
 and thresholds are read as the decimals they are written as (0.65 is 13/20). A decision carries the
 means and gap as records store them (six decimals), rounded toward the exact value whenever plain
 rounding would put a stored mean on the other side of a threshold, so stored numbers never contradict

@@ -66,7 +66,7 @@ def as_exact(value: Number) -> Fraction:
     more than a millionth apart): every stored rubric score whose positive weights total less than 500
     (binary judging: less than 1000), and every hand-written value with up to three decimals, comes back
     exactly. Any other float is read as the decimal it prints as. Exact inputs (`exact_score`) need none
-    of this; the loop and `experiments.rows.recompute` pass them.
+    of this; the loop and `experiments.records.rows.recompute` pass them.
     """
     if isinstance(value, Rational):
         return Fraction(value)

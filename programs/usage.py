@@ -34,6 +34,16 @@ def _tokens(entry: Mapping[str, object], keys: tuple[str, ...]) -> int:
     return 0
 
 
+def total_tokens(tally: Mapping[str, float]) -> int:
+    """Prompt plus completion tokens of one role's usage tally (the calls made now, not cache hits)."""
+    return int(tally.get("prompt_tokens", 0) + tally.get("completion_tokens", 0))
+
+
+def cached_tokens(tally: Mapping[str, float]) -> int:
+    """The tokens the cache hits of one role's tally cost when their replies were first made."""
+    return int(tally.get("cached_prompt_tokens", 0) + tally.get("cached_completion_tokens", 0))
+
+
 class _RequestCounter(BaseCallback):
     """Counts the LM requests started inside one role call, cache hits and failed requests included."""
 
@@ -88,8 +98,7 @@ class UsageMeter:
 
     def tokens(self, role: str) -> int:
         with self._lock:
-            tally = self.totals.get(role, {})
-            return tally.get("prompt_tokens", 0) + tally.get("completion_tokens", 0)
+            return total_tokens(self.totals.get(role, {}))
 
     def snapshot(self) -> dict[str, dict[str, float]]:
         with self._lock:

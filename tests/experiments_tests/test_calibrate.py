@@ -9,7 +9,7 @@ import pytest
 
 from experiments import calibrate as cal
 from experiments.config import build_config
-from experiments.outputs import read_jsonl
+from experiments.records.files import read_jsonl
 from metrics.acceptance import thresholds_for
 from testkit.scripted import ScriptedEngine
 from tests.experiments_tests.fixtures.eval_world import SETTINGS, EvalWorld, lms, write_docs

@@ -14,8 +14,8 @@ from experiments.compile import compile_run
 from experiments.compile_summary import print_summary
 from experiments.config import build_config
 from experiments.dataset_card import features
-from experiments.outputs import read_jsonl
-from experiments.progress import Progress
+from experiments.records.files import read_jsonl
+from experiments.records.progress import Progress
 from programs.loop import AgenticSelfInstruct
 from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms

@@ -15,9 +15,9 @@ from experiments.compile import compile_run
 from experiments.compile_summary import print_summary
 from experiments.config import build_config
 from experiments.corpus import load_splits
-from experiments.outputs import read_jsonl
 from experiments.presets import preset
-from experiments.progress import Progress
+from experiments.records.files import read_jsonl
+from experiments.records.progress import Progress
 from metrics.intervals import estimate
 from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms

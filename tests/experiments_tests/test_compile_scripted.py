@@ -11,9 +11,9 @@ import pytest
 
 from experiments.compile import compile_run
 from experiments.config import build_config
-from experiments.outputs import read_jsonl
-from experiments.progress import Progress
-from experiments.rows import recompute
+from experiments.records.files import read_jsonl
+from experiments.records.progress import Progress
+from experiments.records.rows import recompute
 from testkit.scripted import ScriptedEngine
 from testkit.world import World
 from tests.support.workers import SETTINGS, write_docs

@@ -10,7 +10,7 @@ from experiments import shard
 from experiments.build import build_program
 from experiments.config import build_config
 from experiments.harness import export_harness
-from experiments.outputs import JsonlLog, read_jsonl
+from experiments.records.files import JsonlLog, read_jsonl
 from tests.support.workers import SETTINGS, env, run_ok, spawn, stop, wait_ok, write_docs
 
 

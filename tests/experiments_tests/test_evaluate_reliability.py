@@ -11,7 +11,7 @@ import dspy
 import pytest
 from dspy.utils.exceptions import LMAuthError
 
-from experiments.outputs import read_jsonl
+from experiments.records.files import read_jsonl
 from experiments.reliability import (
     Item,
     cross_agreement,

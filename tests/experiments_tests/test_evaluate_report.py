@@ -19,7 +19,7 @@ import pytest
 
 from experiments import methods as mt
 from experiments.evaluate import main, report
-from experiments.outputs import read_jsonl
+from experiments.records.files import read_jsonl
 from metrics.stats import wilson
 from testkit.scripted import ScriptedEngine
 

@@ -11,9 +11,9 @@ from experiments.build import build_program
 from experiments.config import build_config
 from experiments.evaluate import Options, evaluate_run, main
 from experiments.harness import export_harness
-from experiments.outputs import read_jsonl
-from experiments.progress import Progress
-from experiments.rows import recompute
+from experiments.records.files import read_jsonl
+from experiments.records.progress import Progress
+from experiments.records.rows import recompute
 from tests.experiments_tests.fixtures.eval_world import SETTINGS, EvalWorld, lms, write_docs
 
 METHODS = ["cot", "grounded", "self_instruct", "agentic", "compiled"]

@@ -20,8 +20,8 @@ import pytest
 from experiments.compile import compile_run
 from experiments.config import ROLES, build_config
 from experiments.lms.factory import build_lms
-from experiments.outputs import read_jsonl
-from experiments.progress import Progress
+from experiments.records.files import read_jsonl
+from experiments.records.progress import Progress
 from experiments.report import summarize
 from testkit.fake_openai import FakeOpenAI, FaultPlan, world_reply
 from testkit.world import World

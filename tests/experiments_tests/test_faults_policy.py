@@ -14,7 +14,7 @@ import pytest
 from experiments.compile import compile_run
 from experiments.config import build_config
 from experiments.lms.factory import build_lms
-from experiments.progress import Progress
+from experiments.records.progress import Progress
 from programs.errors import FatalLMError
 from programs.retry import RoleCaller
 from programs.solver import Solver

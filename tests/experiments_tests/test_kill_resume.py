@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments.outputs import read_jsonl
-from experiments.resume import row_key
+from experiments.records.files import read_jsonl
+from experiments.records.resume import row_key
 from tests.support.workers import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]

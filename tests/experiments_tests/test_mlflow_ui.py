@@ -22,7 +22,7 @@ import pytest
 
 from experiments.compile import compile_run
 from experiments.config import build_config
-from experiments.progress import Progress
+from experiments.records.progress import Progress
 from testkit.scripted import ScriptedEngine
 from testkit.world import World
 from tests.support.requires import missing

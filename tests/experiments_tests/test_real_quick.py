@@ -14,10 +14,10 @@ import pytest
 
 from experiments.compile import compile_run
 from experiments.config import build_config
-from experiments.outputs import read_jsonl
 from experiments.presets import preset
-from experiments.progress import Progress
-from experiments.rows import recompute
+from experiments.records.files import read_jsonl
+from experiments.records.progress import Progress
+from experiments.records.rows import recompute
 
 pytestmark = [pytest.mark.real_model, pytest.mark.slow]
 

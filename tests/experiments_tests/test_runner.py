@@ -9,10 +9,11 @@ import pytest
 
 from experiments.budget import BudgetGuard
 from experiments.config import BudgetConfig, TrackingConfig
-from experiments.outputs import read_jsonl
-from experiments.progress import Progress
+from experiments.records.files import read_jsonl
+from experiments.records.progress import Progress
+from experiments.records.sink import PhaseContext, RoundSink
 from experiments.report import comparison_table, summarize
-from experiments.runner import PhaseContext, RoundSink, run_phase
+from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
 from metrics import HarnessPolicy, thresholds_for
 from programs import AgenticSelfInstruct, RubricStructure, hooks

@@ -16,7 +16,7 @@ from experiments import compile as compile_cmd
 from experiments.compile import compile_run
 from experiments.config import ROLES, build_config
 from experiments.lms.factory import build_lms
-from experiments.progress import Progress
+from experiments.records.progress import Progress
 from testkit.fake_openai import FakeOpenAI, FaultPlan, world_reply
 from testkit.world import World
 

@@ -151,7 +151,7 @@ def test_samples_are_distinct_calls_not_cache_hits():
 def test_mixed_samples_on_a_threshold_are_decided_exactly_and_recompute():
     """Weak scores 0.1, 0.6, 0.6, 0.7 average exactly 0.50, which the paper preset rejects (< 0.50);
     their float sum averages to 0.49999999999999994. Strong 0.6, 0.7 average exactly 0.65 (>= 0.65)."""
-    from experiments.rows import recompute, round_row
+    from experiments.records.rows import recompute, round_row
     from metrics.acceptance import thresholds_for
 
     ten = RubricStructure(allow_penalties=False, min_positive=10, max_positive=10, min_penalties=0)

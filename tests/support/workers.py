@@ -140,7 +140,7 @@ def check_shared_study(storage, name: str, out: Path, n_trials: int, n_workers: 
 
     import optuna
 
-    from experiments.outputs import read_jsonl
+    from experiments.records.files import read_jsonl
 
     trials = optuna.load_study(study_name=name, storage=storage).trials
     assert len(trials) == n_trials
