@@ -12,7 +12,7 @@ import threading
 import time
 
 from experiments.config import BudgetConfig
-from experiments.costs import Price, cost
+from experiments.report.costs import Price, cost
 from programs.budget import BudgetExceeded
 
 

@@ -19,20 +19,21 @@ from typing import Any
 
 import dspy
 
-from experiments import comparison_md
 from experiments.budget import BudgetGuard
 from experiments.build import bind_lms, build_program, configure_dspy, role_limits, thresholds
 from experiments.cli import add_common, load_config, run_cli
-from experiments.compile_summary import build_summary, headline, print_summary
 from experiments.config import RunConfig
-from experiments.costs import prices
 from experiments.harness import export_harness, load_harness, log_model
-from experiments.instructions import instructions_of
 from experiments.records.files import atomic_write_json, atomic_write_text
 from experiments.records.progress import Progress
 from experiments.records.rows import fingerprint
 from experiments.records.sink import PhaseContext, RoundSink
-from experiments.report import summarize
+from experiments.report import comparison_md
+from experiments.report.compile_print import print_summary
+from experiments.report.compile_summary import build_summary, headline
+from experiments.report.costs import prices
+from experiments.report.instructions import instructions_of
+from experiments.report.summary import summarize
 from experiments.run.phase import run_phase
 from experiments.shared_study import join_study, shared_storage, wait_for_trials
 from experiments.study import best_trial, open_study, run_study

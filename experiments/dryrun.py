@@ -16,7 +16,7 @@ from statistics import mean
 from typing import Any
 
 from experiments.config import RunConfig
-from experiments.costs import cost, prices, role_usd_text, usd_text
+from experiments.report.costs import cost, prices, role_usd_text, usd_text
 
 # Typical prompt overheads (instructions, field descriptions, feedback) and reply lengths, in tokens.
 OVERHEAD = {"challenger": 450, "verifier": 650, "weak": 250, "strong": 250, "judge": 350, "reflection": 2500}

@@ -22,30 +22,27 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from experiments import methods as mt
 from experiments.build import bind_lms, build_program, configure_dspy, thresholds
 from experiments.cli import add_common, load_config, run_cli
 from experiments.config import ConfigError, RunConfig
 from experiments.harness import load_harness
-from experiments.plots import all_plots
-from experiments.records.files import atomic_write_json, atomic_write_text, read_jsonl
+from experiments.lms.factory import build_second_judge
+from experiments.records.files import atomic_write_json, read_jsonl
 from experiments.records.progress import Progress
 from experiments.records.sink import PhaseContext, RoundSink
-from experiments.reliability import judge_reliability, second_judge_lm
-from experiments.reliability import markdown as reliability_markdown
+from experiments.report.evaluation import NOTE, table_metrics, write_report
+from experiments.report.reliability import judge_reliability
+from experiments.report import method_table as mt
 from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
+from metrics import methods as mm
+from metrics.methods import method_stats
 from metrics.policy import HarnessPolicy
 from programs.baselines import BASELINES
 from programs.judging import make_judge
 from programs.loop import AgenticSelfInstruct
 
 log = logging.getLogger("autodata.evaluate")
-NOTE = (
-    "Small local models with a lenient judge exercise the system; they do not measure data quality. "
-    'Paper: CS papers, weak Qwen3.5-4B, strong Qwen3.5-397B-A17B, judge Kimi-K2.6 (Meta FAIR, "Autodata: An '
-    'agentic data scientist to create high quality synthetic data", arXiv 2606.25996).'
-)
 
 
 def build_method(name: str, cfg: RunConfig, harness: Path | None = None) -> AgenticSelfInstruct:
@@ -74,56 +71,15 @@ def build_method(name: str, cfg: RunConfig, harness: Path | None = None) -> Agen
 
 def parse_methods(text: str) -> list[str]:
     names = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in names if m not in mt.METHODS]
+    unknown = [m for m in names if m not in mm.METHODS]
     if unknown or not names:
-        raise ConfigError(f"--methods: unknown {unknown or text!r}; choose from {', '.join(mt.METHODS)}")
+        raise ConfigError(f"--methods: unknown {unknown or text!r}; choose from {', '.join(mm.METHODS)}")
     return list(dict.fromkeys(names))
 
 
 def _compile_summary(harness: Path | None) -> dict:
     file = harness / "summary.json" if harness and harness.is_dir() else None
     return json.loads(file.read_text(encoding="utf-8")) if file and file.exists() else {}
-
-
-def _metrics(s: dict) -> dict[str, float]:
-    """The method's table statistics as MLflow metrics, under "table." (the round curves own the plain names)."""
-    out = {"acceptance": s["acceptance"] or 0.0, "outputs": s["outputs"], "rounds": s["rounds"]}
-    for key in ("weak_mean", "strong_mean", "gap"):
-        for part in ("mean", "lo", "hi"):
-            if s[key][part] is not None:
-                out[f"{key}_{part}" if part != "mean" else key] = s[key][part]
-    for key in ("rounds_per_accepted", "question_words", "context_words", "rubric_size", "penalty_share"):
-        if s[key] is not None:
-            out[key] = s[key]
-    return {f"table.{key}": value for key, value in out.items()}
-
-
-def report(rows: list[dict], doc_ids: list[str], methods: list[str], out: Path, **kw) -> dict:
-    """Write table.md, table.csv, evaluation.json and plots from rows; returns the evaluation record."""
-    n_boot, seed = kw.get("n_boot", 2000), kw.get("seed", 0)
-    stats = {m: mt.method_stats(rows, doc_ids, m, n_boot=n_boot, seed=seed) for m in methods}
-    pairs = mt.paired(rows, doc_ids, methods, n_boot=n_boot, seed=seed)
-    gap_min = next((r["thresholds"]["gap_min"] for r in rows if r.get("thresholds")), None)
-    plots = all_plots(rows, methods, len(doc_ids), out / "plots", gap_min=gap_min, trials=kw.get("trials"))
-    reliability = kw.get("reliability")
-    md = ["## Comparison", "", mt.markdown_table(stats), "", "## Paired differences", "", mt.markdown_pairs(pairs)]
-    if reliability:
-        md += ["", "## Judge reliability", "", reliability_markdown(reliability)]
-    md += ["", NOTE, ""]
-    atomic_write_text(out / "table.md", "\n".join(md))
-    atomic_write_text(out / "table.csv", mt.csv_table(stats, pairs))
-    record = {
-        "methods": methods,
-        "documents": doc_ids,
-        "stats": stats,
-        "paired": pairs,
-        "paper": mt.PAPER,
-        "reliability": reliability,
-        "plots": [str(p) for p in plots],
-        **kw.get("extra", {}),
-    }
-    atomic_write_json(out / "evaluation.json", record)
-    return record
 
 
 @dataclass
@@ -165,7 +121,7 @@ def evaluate_run(
 
         lms = build_lms(cfg.models)
         if opts.second_judge:
-            lms["second_judge"] = second_judge_lm(cfg, opts.second_judge)
+            lms["second_judge"] = build_second_judge(cfg.models, opts.second_judge)
     configure_dspy(cfg, use_cache=use_cache)
     atomic_write_json(out / "config.json", cfg.public_dict())
     t, rows = thresholds(cfg), []
@@ -180,7 +136,7 @@ def evaluate_run(
             ctx = PhaseContext(m, run_id, {d: split for d in doc_ids}, cfg.acceptance.preset, t, structure)
             run_phase(program, docs, sink, ctx, workers=cfg.workers)
             rows += ctx.rows
-            tracker.log_metrics(run_id, _metrics(mt.method_stats(ctx.rows, doc_ids, m, n_boot=n_boot)))
+            tracker.log_metrics(run_id, table_metrics(method_stats(ctx.rows, doc_ids, m, n_boot=n_boot)))
             tracker.end(run_id)
         reliability = None
         if opts.judge_repeats or lms.get("second_judge"):
@@ -204,7 +160,7 @@ def evaluate_run(
             "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id},
             "crashed_documents": sink.crashed,  # document runs that raised outside any LM call
         }
-        record = report(
+        record = write_report(
             rows,
             doc_ids,
             methods,
@@ -229,7 +185,7 @@ def rejudge(args: argparse.Namespace, rows: list[dict]) -> dict | None:
     cfg = load_config(args)
     configure_dspy(cfg, use_cache=not args.no_cache)
     judge = build_lm("judge", cfg.models.judge, cfg.models)
-    second = second_judge_lm(cfg, args.second_judge) if args.second_judge else None
+    second = build_second_judge(cfg.models, args.second_judge) if args.second_judge else None
     o = Options.from_args(args)
     return judge_reliability(
         rows,
@@ -249,7 +205,7 @@ def dry_run(cfg: RunConfig, methods: list[str], split: str) -> str:
 
     docs = load_splits(cfg.corpus)[0][split]
     one_round = cfg.model_copy(update={"loop": cfg.loop.model_copy(update={"max_rounds": 1})})
-    parts = [(one_round, [m for m in methods if m in mt.ONE_SHOT]), (cfg, [m for m in methods if m in mt.LOOPS])]
+    parts = [(one_round, [m for m in methods if m in mm.ONE_SHOT]), (cfg, [m for m in methods if m in mm.LOOPS])]
     chars = [len(d.text) for d in docs]
     return "\n\n".join(render(estimate(c, {m: len(docs) for m in ms}, chars)) for c, ms in parts if ms)
 
@@ -263,12 +219,12 @@ def _main(args: argparse.Namespace) -> int:
         rows = read_jsonl(args.from_rounds)
         if not rows:
             raise ConfigError(f"--from-rounds {args.from_rounds}: no rows")
-        present = [m for m in mt.METHODS if any(r["phase"] == m for r in rows)]
+        present = [m for m in mm.METHODS if any(r["phase"] == m for r in rows)]
         methods = [m for m in parse_methods(args.methods) if m in present] if args.methods else present
         doc_ids = sorted({r["doc_id"] for r in rows if r["phase"] in methods})
         reliability = rejudge(args, [r for r in rows if r["phase"] in methods])
         out = args.out or args.from_rounds.parent
-        record = report(rows, doc_ids, methods, out, n_boot=args.bootstrap, reliability=reliability)
+        record = write_report(rows, doc_ids, methods, out, n_boot=args.bootstrap, reliability=reliability)
     else:
         cfg = load_config(args)
         methods = parse_methods(
@@ -294,7 +250,7 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split("\n\n", 1)[1],
     )
-    p.add_argument("--methods", help=f"comma-separated, from {','.join(mt.METHODS)} (default: all that apply)")
+    p.add_argument("--methods", help=f"comma-separated, from {','.join(mm.METHODS)} (default: all that apply)")
     p.add_argument("--harness", type=Path, help="compiled harness for method 'compiled' (a compile run directory)")
     p.add_argument("--split", default="test", choices=("train", "val", "test"), help="documents (default: test)")
     p.add_argument(

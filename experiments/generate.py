@@ -17,12 +17,12 @@ from pathlib import Path
 from experiments.build import bind_lms, configure_dspy, thresholds
 from experiments.cli import add_common, load_config, run_cli
 from experiments.config import ConfigError, build_config, merge
-from experiments.dataset_card import write_dataset
 from experiments.harness import load_harness, read_harness
 from experiments.records.files import atomic_write_json, read_jsonl
 from experiments.records.progress import Progress
 from experiments.records.sink import PhaseContext, RoundSink
-from experiments.report import summarize
+from experiments.report.dataset_card import write_dataset
+from experiments.report.summary import summarize
 from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
 

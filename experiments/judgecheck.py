@@ -10,7 +10,7 @@ key, unknown model) stops the run with one line. The LM cache is off, so seconds
 Writes to --out: config.json; verdicts.jsonl (one line per answer, appended and fsynced as answers
 are judged: id, verdicts in rubric order, seconds, and error when judging failed); judgecheck.json and
 judgecheck.md (agreement, Cohen's kappa, met rates, score correlation and error, mean score by answer
-source, each with a 95% bootstrap interval over questions; see experiments/judgecheck_figures.py).
+source, each with a 95% bootstrap interval over questions; see experiments/report/judgecheck_figures.py).
 The same command with the same --out resumes: answers already judged are not judged again.
 --sample N judges a seeded sample that represents every answer source (quick iteration).
 --from-verdicts PATH rebuilds judgecheck.json and the table from a verdicts.jsonl and --labels with no
@@ -34,11 +34,11 @@ from experiments.budget import BudgetGuard
 from experiments.build import build_judge, configure_dspy, role_limits
 from experiments.cli import add_common, load_config, run_cli
 from experiments.config import ConfigError, RunConfig
-from experiments.costs import prices
-from experiments.judgecheck_figures import figures, file_sha256, markdown
 from experiments.records.files import JsonlLog, atomic_write_json, atomic_write_text
 from experiments.records.labels import JudgedAnswer, LabelledAnswer, load_labels, read_verdicts, stratified_sample
 from experiments.records.progress import Progress
+from experiments.report.costs import prices
+from experiments.report.judgecheck_figures import figures, file_sha256, markdown
 from experiments.tracking import Tracker
 from programs import hooks
 from programs.budget import BudgetExceeded

@@ -108,8 +108,8 @@ def work(args: argparse.Namespace, lms=None) -> dict[str, Any]:
 
 def merge_results(args: argparse.Namespace) -> dict[str, Any]:
     """Per document, the rows of the worker that completed its item; written as one generate output."""
-    from experiments.dataset_card import write_dataset
-    from experiments.report import summarize
+    from experiments.report.dataset_card import write_dataset
+    from experiments.report.summary import summarize
 
     study = optuna.load_study(study_name=args.queue, storage=shared_storage(args.storage))
     _, cfg, record, docs = setup(args)

@@ -24,7 +24,7 @@ from experiments.optimizer_usage import optimizer_calls
 from experiments.records.resume import Recorded, structure_key
 from experiments.records.rows import fingerprint, record_from_row
 from experiments.records.sink import PhaseContext, RoundSink
-from experiments.report import summarize
+from experiments.report.summary import summarize
 from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
 from metrics.metric import effective_weights, make_metric

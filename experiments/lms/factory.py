@@ -99,6 +99,13 @@ def build_lm(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
         raise ConfigError(f"models.{role}: {str(exc).splitlines()[0]}") from None
 
 
+def build_second_judge(models: ModelsConfig, model: str) -> dspy.LM:
+    """A second judge (evaluate's cross-judge agreement): `model` with the configured judge's token
+    budget, greedy decoding."""
+    spec = RoleModel(model=model, temperature=0.0, max_tokens=models.judge.max_tokens)
+    return build_lm("judge", spec, models)
+
+
 def ensure_embedded(models: ModelsConfig) -> dict[str, Path]:
     """Assemble and verify every embedded model the config uses, so a run fails at start, not mid-way.
 

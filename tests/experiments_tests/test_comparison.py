@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.comparison import compare, is_candidate, is_valid
-from experiments.comparison_table import markdown_table, text_table
-from experiments.compile_summary import gain_metrics
+from experiments.report.comparison_table import markdown_table, text_table
+from experiments.report.compile_summary import gain_metrics
+from metrics.comparison import compare, is_candidate, is_valid
 
 CHECKS = dict.fromkeys(("no_leakage", "not_recall", "rubric_well_formed", "type_consistent"), True)
 OK = {"passed": True, "checks": CHECKS, "rubric_problems": []}

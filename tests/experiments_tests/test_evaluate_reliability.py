@@ -1,6 +1,6 @@
-"""Judge reliability: self/cross agreement by hand, regrading on scripted judges, failures counted.
+"""Judge reliability: regrading recorded answers on scripted judges, failures counted, fatal errors raised.
 
-The pure agreement statistics are tested in tests/metrics_tests/test_agreement.py.
+The agreement statistics are tested by hand in tests/metrics_tests/test_judge_agreement.py.
 """
 
 from __future__ import annotations
@@ -12,37 +12,10 @@ import pytest
 from dspy.utils.exceptions import LMAuthError
 
 from experiments.records.files import read_jsonl
-from experiments.reliability import (
-    Item,
-    cross_agreement,
-    judge_reliability,
-    markdown,
-    sample_items,
-    self_agreement,
-)
+from experiments.report.reliability import judge_reliability, markdown, sample_items
 from programs import FatalLMError
-from programs.records import Criterion
 from testkit.scripted import scripted_lm
 from tests.experiments_tests.test_evaluate_report import FIXTURE
-
-RUBRIC = [Criterion(criterion="names KW1 as the mechanism", weight=5), Criterion(criterion="names KW2 too", weight=5)]
-
-
-def item(verdicts):
-    return Item("agentic", "d", "Q?", RUBRIC, "answer", verdicts)
-
-
-def test_self_agreement_by_hand():
-    s = self_agreement([item([1.0, 0.0])], [[[1.0, 0.0], [1.0, 1.0], [1.0, 0.0]]])
-    # pairs agree on 1/2, 1, 1/2 of the verdicts; scores .5, 1, .5; agreement with recorded 1, 1/2, 1.
-    assert s["pairwise_agreement"] == pytest.approx(2 / 3, abs=1e-4)
-    assert s["score_sd_mean"] == pytest.approx(0.2357, abs=1e-4)
-    assert s["agreement_with_recorded"] == pytest.approx(5 / 6, abs=1e-4)
-
-
-def test_cross_agreement_by_hand():
-    c = cross_agreement([item([1.0, 0.0]), item([1.0, 1.0])], [[1.0, 1.0], None])
-    assert c["items"] == 1 and c["agreement"] == 0.5 and c["score_diff_mean"] == 0.5  # the second is lenient
 
 
 def test_sampling_is_seeded_and_skips_unanswered_attempts():

@@ -22,7 +22,7 @@ from experiments.config import ROLES, build_config
 from experiments.lms.factory import build_lms
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
-from experiments.report import summarize
+from experiments.report.summary import summarize
 from testkit.fake_openai import FakeOpenAI, FaultPlan, world_reply
 from testkit.world import World
 

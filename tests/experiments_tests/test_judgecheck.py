@@ -19,8 +19,8 @@ from dspy.utils.exceptions import LMAuthError
 from experiments import judgecheck
 from experiments.build import build_judge
 from experiments.config import build_config
-from experiments.judgecheck_figures import figures
 from experiments.records.labels import JudgedAnswer, load_labels, stratified_sample
+from experiments.report.judgecheck_figures import figures
 from testkit.scripted import scripted_lm
 from tests.support.requires import missing
 

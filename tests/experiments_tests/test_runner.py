@@ -12,7 +12,8 @@ from experiments.config import BudgetConfig, TrackingConfig
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.records.sink import PhaseContext, RoundSink
-from experiments.report import comparison_table, summarize
+from experiments.report.summary import summarize
+from experiments.report.work_table import work_table
 from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
 from metrics import HarnessPolicy, thresholds_for
@@ -82,7 +83,7 @@ def test_rounds_answered_from_the_cache_are_reported_as_cached_not_free(tmp_path
         for role, u in cached_row["usage"].items():
             slack = 0.0005 * (u["cache_hits"] + 1)  # each value is rounded to milliseconds
             assert u["cached_seconds"] <= first_row["usage"][role]["seconds"] + slack, (role, u, first_row["usage"])
-    table = comparison_table({"baseline": before, "final": cached})
+    table = work_table({"baseline": before, "final": cached})
     tokens_line = next(line for line in table.splitlines() if line.startswith("tokens"))
     assert f"0 + {live:,} cached" in tokens_line
     assert "cached" in next(line for line in table.splitlines() if line.startswith("seconds"))

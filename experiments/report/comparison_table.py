@@ -1,4 +1,4 @@
-"""The baseline-vs-compiled figures (`experiments.comparison.compare`) as one table, in text or Markdown.
+"""The baseline-vs-compiled figures (`metrics.comparison.compare`) as one table, in text or Markdown.
 
 Columns: figure, baseline, compiled, compiled - baseline (paired on the same documents). The printed
 summary and `comparison.md` show the same rows. No I/O.

@@ -1,7 +1,7 @@
 """`comparison.md` of a compile run: baseline vs compiled on the test papers, the study, the instructions.
 
 Built from `summary.json` alone (so it can be rebuilt offline): the figure table with its intervals
-and paired differences (`experiments.comparison_table`), the Optuna trials (rubric structure ->
+and paired differences (`experiments.report.comparison_table`), the Optuna trials (rubric structure ->
 validation score), and the instructions of the trainable predictors: the baseline's in full, then each
 trial's and the compiled harness's as a diff against it. No I/O.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from experiments.comparison_table import markdown_table
+from experiments.report.comparison_table import markdown_table
 
 
 def _fence(text: str, lang: str = "text") -> str:

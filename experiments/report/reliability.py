@@ -10,20 +10,18 @@ with the run's judge protocol (`judge.*`):
   Reported: verdict agreement and Cohen's kappa against the recorded verdicts, the mean score
   difference (second minus recorded: leniency) and its absolute mean, and the score correlation.
 A grade that fails (unparseable reply, transient error) is counted and left out; a permanent LM error
-raises `FatalLMError`. The agreement statistics are pure functions in `metrics.agreement`.
+raises `FatalLMError`. The agreement statistics are pure functions in `metrics.judge_agreement`; the
+caller builds the judge LMs (`experiments.lms.factory.build_second_judge` for a second one).
 """
 
 from __future__ import annotations
 
-import itertools
 import random
 from dataclasses import dataclass
-from statistics import mean, pstdev
 
 import dspy
 
-from metrics.agreement import agreement, cohen_kappa, fleiss_kappa, pearson
-from metrics.scoring import rubric_score
+from metrics.judge_agreement import Regraded, cross_agreement, self_agreement
 from programs.errors import FatalLMError, UnexpectedError, classify
 from programs.judging import JudgeSettings, make_judge
 from programs.records import Criterion
@@ -41,8 +39,9 @@ class Item:
     context: str = ""
     reference: str = ""
 
-    def score(self, verdicts: list[float]) -> float:
-        return rubric_score([c.weight for c in self.rubric], verdicts)
+    @property
+    def regraded(self) -> Regraded:
+        return Regraded([c.weight for c in self.rubric], self.verdicts)
 
 
 def sample_items(rows: list[dict], n_items: int, seed: int = 0) -> list[Item]:
@@ -78,46 +77,6 @@ def grade(judge: dspy.Module, item: Item, lm: dspy.LM) -> list[float] | None:
         return None
 
 
-def _r4(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
-
-
-def self_agreement(items: list[Item], grades: list[list[list[float]]]) -> dict:
-    """`grades[i]` holds the successful repeated gradings of item i."""
-    kept = [(it, g) for it, g in zip(items, grades, strict=True) if len(g) >= 2]
-    if not kept:
-        return {"items": 0}
-    pairs = [agreement(a, b) for _, g in kept for a, b in itertools.combinations(g, 2)]
-    units = [[g[r][c] for r in range(len(g))] for _, g in kept for c in range(len(g[0]))]
-    same_k = [u for u in units if len(u) == min(len(u) for u in units)]
-    return {
-        "items": len(kept),
-        "pairwise_agreement": round(mean(pairs), 4),
-        "fleiss_kappa": _r4(fleiss_kappa(same_k)),
-        "score_sd_mean": round(mean(pstdev([it.score(v) for v in g]) for it, g in kept), 4),
-        "agreement_with_recorded": round(mean(agreement(it.verdicts, v) for it, g in kept for v in g), 4),
-    }
-
-
-def cross_agreement(items: list[Item], second: list[list[float] | None]) -> dict:
-    kept = [(it, v) for it, v in zip(items, second, strict=True) if v is not None]
-    if not kept:
-        return {"items": 0}
-    x = [a for it, _ in kept for a in it.verdicts]
-    y = [b for _, v in kept for b in v]
-    first_scores = [it.score(it.verdicts) for it, _ in kept]
-    second_scores = [it.score(v) for it, v in kept]
-    diffs = [b - a for a, b in zip(first_scores, second_scores, strict=True)]
-    return {
-        "items": len(kept),
-        "agreement": round(agreement(x, y), 4),
-        "cohen_kappa": _r4(cohen_kappa(x, y)),
-        "score_diff_mean": round(mean(diffs), 4),
-        "score_abs_diff_mean": round(mean(abs(d) for d in diffs), 4),
-        "score_pearson": _r4(pearson(first_scores, second_scores)),
-    }
-
-
 def judge_reliability(
     rows: list[dict],
     judge_lm: dspy.LM,
@@ -148,23 +107,14 @@ def judge_reliability(
         "temperature": temperature,
         "sampled_answers": len(items),
         "failed_grades": failed,
-        "self": self_agreement(items, grades) if repeats >= 2 else {"items": 0},
+        "self": self_agreement([i.regraded for i in items], grades) if repeats >= 2 else {"items": 0},
         "cross": None,
     }
     if second_lm is not None:
         second = [grade(make_judge(settings, graded=item.graded), item, second_lm) for item in items]
         report["cross"] = {"judge": second_lm.model, "failed_grades": second.count(None)}
-        report["cross"].update(cross_agreement(items, second))
+        report["cross"].update(cross_agreement([i.regraded for i in items], second))
     return report
-
-
-def second_judge_lm(cfg, model: str) -> dspy.LM:
-    """A second judge: `model` with the configured judge's token budget, greedy decoding."""
-    from experiments.config import RoleModel
-    from experiments.lms.factory import build_lm
-
-    spec = RoleModel(model=model, temperature=0.0, max_tokens=cfg.models.judge.max_tokens)
-    return build_lm("judge", spec, cfg.models)
 
 
 def markdown(report: dict) -> str:

@@ -15,6 +15,7 @@ from statistics import mean, median
 from typing import Any
 
 from metrics.stats import wilson
+from programs.usage import cached_tokens, total_tokens
 
 
 def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
@@ -29,8 +30,8 @@ def summarize(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
     usage: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in mine:
         for role, u in (r.get("usage") or {}).items():
-            tokens[role] += u.get("prompt_tokens", 0) + u.get("completion_tokens", 0)
-            cached[role] += u.get("cached_prompt_tokens", 0) + u.get("cached_completion_tokens", 0)
+            tokens[role] += total_tokens(u)
+            cached[role] += cached_tokens(u)
             calls[role] += u.get("calls", 0)
             for key, value in u.items():
                 usage[role][key] += value
@@ -85,57 +86,6 @@ def cache_totals(usage_by_role: dict[str, dict[str, float]]) -> dict[str, Any]:
     return {
         "hits": sum(u.get("cache_hits", 0) for u in roles),
         "calls": sum(u.get("calls", 0) for u in roles),
-        "tokens": sum(u.get("cached_prompt_tokens", 0) + u.get("cached_completion_tokens", 0) for u in roles),
+        "tokens": sum(cached_tokens(u) for u in roles),
         "seconds": round(sum(u.get("cached_seconds", 0.0) for u in roles), 1),
     }
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
-def _work_cell(key: str, col: dict[str, Any]) -> str:
-    """Tokens, seconds and cache hits, with cached calls shown at what they originally cost."""
-    cache = col.get("cache") or {}
-    if key == "cache":
-        return f"{cache.get('hits', 0):,} of {cache.get('calls', 0):,}"
-    if key == "tokens_total":
-        live, before = sum((col.get("tokens_by_role") or {}).values()), cache.get("tokens", 0)
-        return f"{live:,} + {before:,} cached" if cache.get("hits") else f"{live:,}"
-    live = col.get("seconds")
-    if live is None:
-        return "-"
-    return f"{live:.1f} + {cache.get('seconds', 0.0):.1f} cached" if cache.get("hits") else f"{live:.1f}"
-
-
-def comparison_table(columns: dict[str, dict[str, Any]]) -> str:
-    """A plain-text table of the work each harness did: one column per harness (e.g. baseline,
-    compiled), one row per figure, live and cached calls apart. The pass rates, means and intervals
-    are in `experiments.comparison_table`."""
-    names = list(columns)
-    rows = [
-        ("documents", "documents"),
-        ("rounds run", "rounds"),
-        ("tokens (all roles)", "tokens_total"),
-        ("seconds in rounds", "seconds"),
-        ("calls from cache", "cache"),
-    ]
-    body = []
-    for label, key in rows:
-        cells = []
-        for name in names:
-            col = columns[name]
-            if key in ("tokens_total", "seconds", "cache"):
-                cells.append(_work_cell(key, col))
-            else:
-                cells.append(_fmt(col.get(key)))
-        body.append([label, *cells])
-    widths = [max(len(str(r[i])) for r in [["", *names], *body]) for i in range(len(names) + 1)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(["", *names], widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in body]
-    return "\n".join(lines)

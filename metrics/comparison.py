@@ -20,7 +20,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from metrics.intervals import DEFAULT_BOOT, DEFAULT_SEED, estimate, paired_difference, paired_rate_difference, reading
+from metrics.intervals import (
+    DEFAULT_BOOT,
+    DEFAULT_SEED,
+    Estimate,
+    estimate,
+    paired_difference,
+    paired_rate_difference,
+    reading,
+)
 from metrics.stats import wilson
 from metrics.validation import valid_candidate
 from programs.records import VerifierReport
@@ -28,16 +36,16 @@ from programs.records import VerifierReport
 PHASES = {"baseline": "baseline", "compiled": "final"}
 
 
-def is_candidate(row: dict) -> bool:
+def is_candidate(row: dict[str, Any]) -> bool:
     return row["reason"] != "error" or row.get("question") is not None
 
 
-def is_valid(row: dict) -> bool:
+def is_valid(row: dict[str, Any]) -> bool:
     report = row.get("verifier")
     return valid_candidate(VerifierReport.model_validate(report) if report else None)
 
 
-def validity_counts(rows: list[dict], doc_ids: list[str]) -> dict[str, tuple[int, int]]:
+def validity_counts(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, tuple[int, int]]:
     """doc_id -> (valid candidates, candidates)."""
     counts = {d: [0, 0] for d in doc_ids}
     for r in rows:
@@ -47,7 +55,7 @@ def validity_counts(rows: list[dict], doc_ids: list[str]) -> dict[str, tuple[int
     return {d: (v, n) for d, (v, n) in counts.items()}
 
 
-def accepted_per_doc(rows: list[dict], doc_ids: list[str]) -> dict[str, float]:
+def accepted_per_doc(rows: list[dict[str, Any]], doc_ids: list[str]) -> dict[str, float]:
     accepted = {r["doc_id"] for r in rows if r["accepted"]}
     return {d: float(d in accepted) for d in doc_ids}
 
@@ -56,7 +64,7 @@ def _rate(k: int, n: int) -> tuple[float | None, list[float] | None]:
     return (round(k / n, 6), list(wilson(k, n))) if n else (None, None)
 
 
-def _spent(rows: list[dict]) -> tuple[int, float]:
+def _spent(rows: list[dict[str, Any]]) -> tuple[int, float]:
     tokens, seconds = 0, 0.0
     for r in rows:
         seconds += r.get("seconds", 0.0)
@@ -67,9 +75,9 @@ def _spent(rows: list[dict]) -> tuple[int, float]:
     return tokens, round(seconds, 3)
 
 
-def harness_figures(rows: list[dict], doc_ids: list[str], *, n_boot: int, seed: int) -> dict[str, Any]:
+def harness_figures(rows: list[dict[str, Any]], doc_ids: list[str], *, n_boot: int, seed: int) -> dict[str, Any]:
     """The figures of one harness on `doc_ids`; `rows` are its rows on exactly those documents."""
-    first_accepted: dict[str, dict] = {}
+    first_accepted: dict[str, dict[str, Any]] = {}
     for r in sorted(rows, key=lambda r: r["round"]):
         if r["accepted"]:
             first_accepted.setdefault(r["doc_id"], r)
@@ -107,12 +115,12 @@ def harness_figures(rows: list[dict], doc_ids: list[str], *, n_boot: int, seed: 
     }
 
 
-def _difference(e) -> dict[str, Any]:
+def _difference(e: Estimate) -> dict[str, Any]:
     return {**e.to_dict(), "reading": reading(e)}
 
 
 def compare(
-    rows: list[dict],
+    rows: list[dict[str, Any]],
     test_ids: list[str],
     *,
     compiled: bool = True,
@@ -156,6 +164,6 @@ def compare(
     return out
 
 
-def _harness_key(rows: list[dict]) -> set[tuple[str, str]]:
+def _harness_key(rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
     """The (candidate fingerprint, rubric structure) pairs the rows ran with."""
     return {(r["candidate"], json.dumps(r.get("structure"), sort_keys=True)) for r in rows}

@@ -1,4 +1,4 @@
-"""The compile run's summary: `summary.json` contents, headline MLflow metrics, and the printed table.
+"""The compile run's summary: `summary.json` contents and the headline MLflow metrics.
 
 Built from the phase results and, for run-wide totals (usage, cost, failures, LM errors), from every row
 of `rounds.jsonl`, so the totals include the trials' optimize/select rounds, plus `repeats.jsonl` (rounds
@@ -8,19 +8,18 @@ into the rejections. No LM calls, no writes.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from experiments.build import thresholds
-from experiments.comparison import compare
-from experiments.comparison_table import text_table
 from experiments.config import ROLES, RunConfig
-from experiments.costs import cost, usd_text
-from experiments.instructions import read_instructions
 from experiments.records.files import read_jsonl
-from experiments.report import cache_totals, comparison_table, merge_usage, summarize
+from experiments.report.costs import cost
+from experiments.report.instructions import read_instructions
+from experiments.report.summary import cache_totals, merge_usage, summarize
 from experiments.trials import metric_record
+from metrics.comparison import compare
+from programs.usage import total_tokens
 
 
 def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str, Any]:
@@ -44,7 +43,7 @@ def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str,
         "acceptance": {"preset": cfg.acceptance.preset, "thresholds": thresholds(cfg).to_dict()},
         "baseline": state["baseline"],
         "compiled": state["compiled"],
-        # Baseline vs compiled on the test documents, with intervals (experiments.comparison).
+        # Baseline vs compiled on the test documents, with intervals (metrics.comparison).
         "comparison": _comparison(rows, state),
         "instructions": state.get("instructions"),
         "trials": [_trial_row(tr) for tr in study.trials] if study else [],
@@ -86,11 +85,7 @@ def with_optimizer_calls(usage: dict[str, dict], study) -> dict[str, dict]:
 
 
 def headline(summary: dict[str, Any]) -> dict[str, float]:
-    metrics = {
-        "tokens_total": float(
-            sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in summary["usage_by_role"].values())
-        )
-    }
+    metrics = {"tokens_total": float(sum(total_tokens(u) for u in summary["usage_by_role"].values()))}
     if summary["cost"]["usd"] is not None:
         metrics["usd_total"] = summary["cost"]["usd"]
     if summary["baseline"]:
@@ -137,57 +132,3 @@ def _storage_of(cfg: RunConfig, out: Path) -> str:
     from experiments.study import storage_url
 
     return storage_url(cfg, out)
-
-
-def print_summary(summary: dict[str, Any], stream=None) -> None:
-    stream = stream or sys.stdout
-    columns = {}
-    if summary["baseline"]:
-        columns["baseline (test)"] = summary["baseline"]["test"]
-    if summary["compiled"]:
-        columns["compiled (test)"] = summary["compiled"]["test"]
-    if summary.get("comparison"):
-        print("\nbaseline vs compiled on the test papers\n" + text_table(summary["comparison"]), file=stream)
-    if columns:
-        print("\nwork on the test papers\n" + comparison_table(columns), file=stream)
-    trials = ", ".join(
-        f"#{t['number']} {t['state'].lower()} {t['value'] if t['value'] is not None else '-'}"
-        for t in summary["trials"]
-    )
-    print(f"\ntrials (val pass rate): {trials or '-'}", file=stream)
-    if summary["compiled"]:
-        print(
-            f"best trial: {summary['compiled'].get('trial')}  params: {summary['compiled'].get('params')}", file=stream
-        )
-    c = summary["cost"]
-    usd = usd_text(c)
-    tokens = sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in summary["usage_by_role"].values())
-    print(f"tokens: {tokens:,}  cost: {usd}  wall time: {summary['wall_seconds']:.0f}s", file=stream)
-    cache = summary.get("cache") or {}
-    if cache.get("hits"):
-        print(
-            f"from DSPy's cache: {cache['hits']:,} of {cache['calls']:,} calls, which cost {cache['tokens']:,} "
-            f"tokens and {cache['seconds']:.0f}s when first made",
-            file=stream,
-        )
-    if summary.get("stopped_by"):
-        print(f"STOPPED EARLY: {summary['stopped_by']}", file=stream)
-    crashed = summary.get("crashed_documents") or []
-    if crashed:
-        first = crashed[0]
-        print(
-            f"CRASHED: {len(crashed)} document run(s) stopped on an error outside any LM call "
-            f"(first: {first['phase']} {first['doc_id']}: {first['error']}); see crashed_documents in summary.json",
-            file=stream,
-        )
-    print(
-        f"outputs: {summary['out']}  (program.json, harness.json, rounds.jsonl, summary.json, comparison.md)",
-        file=stream,
-    )
-    print(f"MLflow: {summary['mlflow']['tracking_uri']}  run {summary['mlflow']['parent_run_id']}", file=stream)
-    if summary["preset"] in ("quick", "default"):
-        print(
-            "Note: small local models with a lenient judge; these numbers exercise the system, they do not "
-            "measure data quality.",
-            file=stream,
-        )
