@@ -10,11 +10,12 @@ module does not split, filter by licence or truncate (see `split.py`, `load.py`,
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from experiments.corpus.detok import detokenise
 from experiments.corpus.document import CC_BY_4, CC_BY_NC_SA_3, UNKNOWN_LICENCE, Document
 
-ACLSUM_SPLITS = ("train", "val", "test")
+ACLSUM_SPLITS: tuple[Literal["train", "val", "test"], ...] = ("train", "val", "test")
 SECTIONS = (("abstract", "Abstract"), ("introduction", "Introduction"), ("conclusion", "Conclusion"))
 SOURCE = "aclsum"
 

@@ -37,7 +37,7 @@ def _quote_opens(prev: str | None, nxt: str | None, inside: bool) -> bool:
 def _attaches_left(tok: str, prev: str | None) -> bool:
     """Closing punctuation (also fused runs like `):`), clitics, and an ellipsis right after a word."""
     if tok in _ELLIPSES:
-        return bool(prev) and prev[-1].isalnum()
+        return bool(prev and prev[-1].isalnum())
     return set(tok) <= _CLOSE_CHARS or bool(_CLITIC.match(tok))
 
 

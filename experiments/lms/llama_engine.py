@@ -22,6 +22,7 @@ from dspy.lm15 import (
     Message,
     Request,
     Response,
+    TextPart,
     TokenLogprob,
     TopLogprob,
     UnsupportedFeatureError,
@@ -44,9 +45,13 @@ _SEEDS = random.SystemRandom()
 
 def _messages(request: Request) -> list[dict[str, str]]:
     out = []
-    if request.system is not None:
-        system = request.system if isinstance(request.system, str) else "".join(p.text for p in request.system)
-        out.append({"role": "system", "content": system})
+    if isinstance(request.system, str):
+        out.append({"role": "system", "content": request.system})
+    elif request.system is not None:
+        texts = [p.text for p in request.system if isinstance(p, TextPart)]
+        if len(texts) != len(request.system):
+            raise UnsupportedFeatureError("embedded models take text messages only", feature="system")
+        out.append({"role": "system", "content": "".join(texts)})
     for message in request.messages:
         if message.text is None:
             raise UnsupportedFeatureError("embedded models take text messages only", feature="messages")
@@ -109,7 +114,7 @@ class LlamaEngine:
         return self.dump_state()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)
+        LlamaEngine.__init__(self, **state)
 
     # --- the engine contract ---
     def _kwargs(self, request: Request) -> dict[str, Any]:
@@ -189,7 +194,7 @@ class LlamaEngine:
                 if "context window" in str(exc):
                     raise ContextLengthError(f"{self.model}: {exc}", provider="embedded") from None
                 raise
-            top = top_choices(loaded.llama, logprobs, max(config.logprobs, 1))
+            top = top_choices(loaded.llama, logprobs, max(config.logprobs or 1, 1))
         chosen = top[0]  # greedy: the reply is the most likely token
         alternatives = tuple(TopLogprob(token=c.text, logprob=c.logprob, token_id=c.token_id) for c in top)
         return Response(

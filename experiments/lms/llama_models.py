@@ -82,6 +82,7 @@ def compile_grammar(llama: Any, text: str) -> Any:
     crashes the process; a refused grammar raises UnsupportedFeatureError here instead. Checked once per text.
     """
     import llama_cpp
+    from llama_cpp.llama_grammar import LlamaGrammar
 
     if text not in _ACCEPTED_GRAMMARS:
         sampler = llama_cpp.llama_sampler_init_grammar(llama._model.vocab, text.encode("utf-8"), b"root")
@@ -91,4 +92,4 @@ def compile_grammar(llama: Any, text: str) -> Any:
             )
         llama_cpp.llama_sampler_free(sampler)
         _ACCEPTED_GRAMMARS.add(text)
-    return llama_cpp.LlamaGrammar.from_string(text, verbose=False)
+    return LlamaGrammar.from_string(text, verbose=False)
