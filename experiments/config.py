@@ -273,7 +273,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             raise ConfigError(f"--set {item!r}: expected key=value")
         key, raw = item.split("=", 1)
         parts = key.strip().split(".")
-        node, shape = data, known
+        node: dict[str, Any] = data
+        shape: Any = known  # the defaults below this key: a dict for a section, else a leaf value
         for depth, part in enumerate(parts):
             free = depth > 0 and parts[depth - 1] == "options"
             if not free and (not isinstance(shape, dict) or part not in shape):

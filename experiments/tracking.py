@@ -34,7 +34,7 @@ class Tracker:
         self.cfg, self.run_name, self.tags = cfg, run_name, tags or {}
         self.enabled = cfg.enabled
         self.uri = resolve_uri(cfg) if cfg.enabled else None
-        self.client = None
+        self.client: Any = None  # an MlflowClient once entered (mlflow is imported lazily)
         self.experiment_id: str | None = None
         self.parent_id: str | None = None
         self.failures: dict[str, int] = {}
@@ -60,20 +60,21 @@ class Tracker:
 
     # --- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> Tracker:
-        if not self.enabled:
+        uri = self.uri
+        if not self.enabled or uri is None:
             return self
         try:
             import mlflow
             from mlflow.tracking import MlflowClient
 
-            mlflow.set_tracking_uri(self.uri)
-            self.client = MlflowClient(tracking_uri=self.uri)
+            mlflow.set_tracking_uri(uri)
+            self.client = MlflowClient(tracking_uri=uri)
             exp = self.client.get_experiment_by_name(self.cfg.experiment)
             if exp is None:
                 kwargs = {}
-                if self.uri.startswith("sqlite:"):
+                if uri.startswith("sqlite:"):
                     # Artifacts next to the database, not in whatever directory a later run starts from.
-                    db = Path(self.uri.removeprefix("sqlite:///"))
+                    db = Path(uri.removeprefix("sqlite:///"))
                     kwargs["artifact_location"] = (db.parent / "mlruns").resolve().as_uri()
                 self.experiment_id = self.client.create_experiment(self.cfg.experiment, **kwargs)
             else:

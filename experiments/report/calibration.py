@@ -51,7 +51,8 @@ def markdown(table: list[dict], dist: dict, warnings: list[str] | None = None) -
 
 def calibrate_rows(rows: list[dict], out: Path, warnings: list[str] | None = None) -> dict:
     table = sweep(rows) + sweep(rows, positive_only=True)
-    record = {"rows": len(rows), "distributions": distributions(rows), "settings": table, "warnings": warnings or []}
+    dists = distributions(rows)
+    record = {"rows": len(rows), "distributions": dists, "settings": table, "warnings": warnings or []}
     atomic_write_json(out / "calibration.json", record)
-    atomic_write_text(out / "calibration.md", markdown(table, record["distributions"], warnings))
+    atomic_write_text(out / "calibration.md", markdown(table, dists, warnings))
     return record

@@ -10,6 +10,7 @@ and a total that includes an unknown role is unknown too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from experiments.config import ROLES, RunConfig
@@ -47,7 +48,7 @@ def prices(cfg: RunConfig) -> dict[str, Price | None]:
     return {role: role_price(cfg, role) for role in ROLES}
 
 
-def cost(usage_by_role: dict[str, dict[str, int]], table: dict[str, Price | None]) -> dict[str, Any]:
+def cost(usage_by_role: Mapping[str, Mapping[str, float]], table: dict[str, Price | None]) -> dict[str, Any]:
     """{"usd": total or None, "by_role": {role: usd or None}, "unknown": [roles with tokens but no price],
     "local": [roles run in process, at 0 USD]}."""
     by_role: dict[str, float | None] = {}

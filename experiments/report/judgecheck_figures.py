@@ -56,7 +56,8 @@ def _kappa(penalty: bool | None) -> Callable[[list[tuple]], float | None]:
 
 
 def _bias(gold: list[int], judge: list[int]) -> float | None:
-    return met_rate(judge) - met_rate(gold) if gold else None
+    judged, labelled = met_rate(judge), met_rate(gold)
+    return None if judged is None or labelled is None else judged - labelled
 
 
 def _mean(values: list[float]) -> float | None:

@@ -87,7 +87,7 @@ def acceptance_by_round(rows: list[dict], methods: list[str], n_docs: int, path:
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     top = max((r["round"] for rs in groups.values() for r in rs), default=1)
     for m, rs in groups.items():
-        first = {}
+        first: dict[str, int] = {}  # doc_id -> the round of its first accepted example
         for r in rs:
             if r["accepted"]:
                 first[r["doc_id"]] = min(first.get(r["doc_id"], r["round"]), r["round"])

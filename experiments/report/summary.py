@@ -11,6 +11,7 @@ tokens and seconds those replies cost when they were made), never as free work.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from statistics import mean, median
 from typing import Any
 
@@ -80,7 +81,7 @@ def merge_usage(*usages: dict[str, dict[str, float]]) -> dict[str, dict[str, flo
     return {role: dict(u) for role, u in total.items()}
 
 
-def cache_totals(usage_by_role: dict[str, dict[str, float]]) -> dict[str, Any]:
+def cache_totals(usage_by_role: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
     """Calls answered from DSPy's cache, and the tokens and seconds their replies originally cost."""
     roles = usage_by_role.values()
     return {
