@@ -118,9 +118,9 @@ def run_level(level: str, docs: list[Doc], tmp: Path) -> dict:
 
     A level is "loop", "runner" or "runner+mlflow", optionally with " +CHANGE" from bench/fixes.py.
     """
-    from experiments.build import bind_lms, build_program, configure_dspy, thresholds
     from experiments.records.progress import Progress
     from experiments.records.sink import PhaseContext, RoundSink
+    from experiments.run.build import bind_lms, build_program, configure_dspy, thresholds
     from experiments.run.phase import run_phase
     from experiments.tracking import Tracker
     from testkit.world import World

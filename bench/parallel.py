@@ -55,9 +55,9 @@ class Setting:
 
 def build(url: str, sample_workers: int):
     from bench.fakeserver import role_settings
-    from experiments.build import bind_lms, build_program, configure_dspy
     from experiments.config import build_config
     from experiments.lms.factory import build_lms
+    from experiments.run.build import bind_lms, build_program, configure_dspy
 
     overrides = ["loop.max_rounds=1", f"loop.n_samples={N_SAMPLES}", "loop.backoff=0"]
     overrides += [f"loop.sample_workers={sample_workers}", "acceptance.preset=paper", "tracking.enabled=false"]
@@ -68,9 +68,9 @@ def build(url: str, sample_workers: int):
 
 def one_run(url: str, docs: list[Doc], setting: Setting, latency: float) -> dict:
     from bench.fakeserver import stats
-    from experiments.build import thresholds
     from experiments.records.progress import Progress
     from experiments.records.sink import PhaseContext, RoundSink
+    from experiments.run.build import thresholds
     from experiments.run.phase import run_phase
     from experiments.tracking import Tracker
 

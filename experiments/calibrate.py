@@ -30,13 +30,13 @@ log = logging.getLogger("autodata.calibrate")
 
 
 def probe(args: argparse.Namespace, out: Path, lms=None) -> dict:
-    from experiments.build import bind_lms, configure_dspy, thresholds
-    from experiments.cli import load_config
     from experiments.corpus import load_corpus, split_documents
     from experiments.corpus.split import split_key
-    from experiments.evaluate import build_method
     from experiments.records.progress import Progress
     from experiments.records.sink import PhaseContext, RoundSink
+    from experiments.run.build import bind_lms, configure_dspy, thresholds
+    from experiments.run.cli import load_config
+    from experiments.run.methods import build_method
     from experiments.run.phase import run_phase
     from experiments.tracking import Tracker
 
@@ -85,7 +85,7 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from experiments.cli import add_common
+    from experiments.run.cli import add_common
 
     p = argparse.ArgumentParser(
         prog="python -m experiments.calibrate",
@@ -103,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from experiments.cli import run_cli
+    from experiments.run.cli import run_cli
 
     return run_cli(_main, parser(), argv)
 

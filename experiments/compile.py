@@ -19,11 +19,7 @@ from typing import Any
 
 import dspy
 
-from experiments.budget import BudgetGuard
-from experiments.build import bind_lms, build_program, configure_dspy, role_limits, thresholds
-from experiments.cli import add_common, load_config, run_cli
 from experiments.config import RunConfig
-from experiments.harness import export_harness, load_harness, log_model
 from experiments.records.files import atomic_write_json, atomic_write_text
 from experiments.records.progress import Progress
 from experiments.records.rows import fingerprint
@@ -34,11 +30,16 @@ from experiments.report.compile_summary import build_summary, headline
 from experiments.report.costs import prices
 from experiments.report.instructions import instructions_of
 from experiments.report.summary import summarize
+from experiments.run.budget import BudgetGuard
+from experiments.run.build import bind_lms, build_program, configure_dspy, metric_record, role_limits, thresholds
+from experiments.run.cli import add_common, load_config, run_cli
+from experiments.run.harness import export_harness, load_harness, log_model
 from experiments.run.phase import run_phase
-from experiments.shared_study import join_study, shared_storage, wait_for_trials
-from experiments.study import best_trial, open_study, run_study
+from experiments.study.local import best_trial, open_study, run_study
+from experiments.study.shared import join_study, wait_for_trials
+from experiments.study.storage import shared_storage
+from experiments.study.trial import TrialRunner
 from experiments.tracking import Tracker
-from experiments.trials import TrialRunner, metric_record
 from programs import hooks
 from programs.budget import BudgetExceeded
 
@@ -170,7 +171,7 @@ def _main(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     if args.dry_run:
         from experiments.corpus import load_splits
-        from experiments.dryrun import compile_plan, render
+        from experiments.run.dryrun import compile_plan, render
 
         print(render(compile_plan(cfg, load_splits(cfg.corpus)[0])))
         return 0

@@ -22,59 +22,23 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from experiments.build import bind_lms, build_program, configure_dspy, thresholds
-from experiments.cli import add_common, load_config, run_cli
 from experiments.config import ConfigError, RunConfig
-from experiments.harness import load_harness
 from experiments.lms.factory import build_second_judge
 from experiments.records.files import atomic_write_json, read_jsonl
 from experiments.records.progress import Progress
 from experiments.records.sink import PhaseContext, RoundSink
+from experiments.report import method_table as mt
 from experiments.report.evaluation import NOTE, table_metrics, write_report
 from experiments.report.reliability import judge_reliability
-from experiments.report import method_table as mt
+from experiments.run.build import bind_lms, configure_dspy, thresholds
+from experiments.run.cli import add_common, load_config, run_cli
+from experiments.run.methods import build_method, parse_methods
 from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
 from metrics import methods as mm
 from metrics.methods import method_stats
-from metrics.policy import HarnessPolicy
-from programs.baselines import BASELINES
-from programs.judging import make_judge
-from programs.loop import AgenticSelfInstruct
 
 log = logging.getLogger("autodata.evaluate")
-
-
-def build_method(name: str, cfg: RunConfig, harness: Path | None = None) -> AgenticSelfInstruct:
-    if name == "agentic":
-        return build_program(cfg)
-    if name == "compiled":
-        if harness is None:
-            raise ConfigError("method 'compiled' needs --harness (a compile run directory or exported harness)")
-        loaded, _, _ = load_harness(harness, cfg)
-        program = build_program(cfg, loaded.policy.structure)  # the evaluation's loop and criterion
-        program.load_state(loaded.dump_state())
-        return program
-    keys = (
-        "n_samples",
-        "sample_temperature",
-        "sanity_checks",
-        "strong_reasoning",
-        "strong_sees_document",
-        "infra_retries",
-        "sample_workers",
-    )
-    loop = {k: getattr(cfg.loop, k) for k in (*keys, "backoff")}
-    judge = make_judge(cfg.judge, graded=cfg.rubric.graded)
-    return BASELINES[name](HarnessPolicy(cfg.rubric, thresholds(cfg)), judge=judge, **loop)
-
-
-def parse_methods(text: str) -> list[str]:
-    names = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in names if m not in mm.METHODS]
-    if unknown or not names:
-        raise ConfigError(f"--methods: unknown {unknown or text!r}; choose from {', '.join(mm.METHODS)}")
-    return list(dict.fromkeys(names))
 
 
 def _compile_summary(harness: Path | None) -> dict:
@@ -199,9 +163,9 @@ def rejudge(args: argparse.Namespace, rows: list[dict]) -> dict | None:
 
 
 def dry_run(cfg: RunConfig, methods: list[str], split: str) -> str:
-    """Estimated calls and tokens (experiments.dryrun): baselines as one-round runs, loops at full budget."""
+    """Estimated calls and tokens (experiments.run.dryrun): baselines as one-round runs, loops at full budget."""
     from experiments.corpus import load_splits
-    from experiments.dryrun import estimate, render
+    from experiments.run.dryrun import estimate, render
 
     docs = load_splits(cfg.corpus)[0][split]
     one_round = cfg.model_copy(update={"loop": cfg.loop.model_copy(update={"max_rounds": 1})})

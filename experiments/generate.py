@@ -14,15 +14,15 @@ import sys
 import time
 from pathlib import Path
 
-from experiments.build import bind_lms, configure_dspy, thresholds
-from experiments.cli import add_common, load_config, run_cli
 from experiments.config import ConfigError, build_config, merge
-from experiments.harness import load_harness, read_harness
 from experiments.records.files import atomic_write_json, read_jsonl
 from experiments.records.progress import Progress
 from experiments.records.sink import PhaseContext, RoundSink
 from experiments.report.dataset_card import write_dataset
 from experiments.report.summary import summarize
+from experiments.run.build import bind_lms, configure_dspy, thresholds
+from experiments.run.cli import add_common, load_config, run_cli
+from experiments.run.harness import load_harness, read_harness
 from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
 
@@ -89,9 +89,9 @@ def _explicit(args: argparse.Namespace) -> dict:
     """Only what the user set explicitly (config file), so preset model names do not override the harness."""
     if not args.config:
         return {}
-    from experiments.cli import _merge_file
+    from experiments.run.cli import config_file
 
-    return _merge_file({}, args.config)
+    return config_file(args.config)
 
 
 def push(folder: Path, repo: str) -> None:
@@ -116,7 +116,7 @@ def _main(args: argparse.Namespace) -> int:
         raise ConfigError(f"--harness {args.harness}: no such directory")
     if args.dry_run:
         from experiments.corpus import load_corpus
-        from experiments.dryrun import estimate, render
+        from experiments.run.dryrun import estimate, render
 
         cfg = load_config(args)
         cfg = cfg.model_copy(update={"corpus": cfg.corpus.model_copy(update={"source": str(args.docs)})})

@@ -2,7 +2,7 @@
 
 --labels FILE holds answers with a gold 0/1 verdict per rubric criterion (format: docs/judging.md,
 "Labelled data format"). The judge of the run config (models.judge and the judge settings, built by
-`experiments.build.build_judge`) grades every answer once, through the loop's error handling: one
+`experiments.run.build.build_judge`) grades every answer once, through the loop's error handling: one
 failed judging is recorded as an error for that answer and the run goes on; a permanent LM error (bad
 key, unknown model) stops the run with one line. The LM cache is off, so seconds are measured.
 `budget.*` and the judge's `models.judge.{max_concurrent,rpm,tpm}` apply; a budget stops the run cleanly.
@@ -30,15 +30,15 @@ from types import SimpleNamespace
 
 import dspy
 
-from experiments.budget import BudgetGuard
-from experiments.build import build_judge, configure_dspy, role_limits
-from experiments.cli import add_common, load_config, run_cli
 from experiments.config import ConfigError, RunConfig
 from experiments.records.files import JsonlLog, atomic_write_json, atomic_write_text
 from experiments.records.labels import JudgedAnswer, LabelledAnswer, load_labels, read_verdicts, stratified_sample
 from experiments.records.progress import Progress
 from experiments.report.costs import prices
 from experiments.report.judgecheck_figures import figures, file_sha256, markdown
+from experiments.run.budget import BudgetGuard
+from experiments.run.build import build_judge, configure_dspy, role_limits
+from experiments.run.cli import add_common, load_config, run_cli
 from experiments.tracking import Tracker
 from programs import hooks
 from programs.budget import BudgetExceeded

@@ -24,23 +24,23 @@ from typing import Any
 
 import optuna
 
-from experiments.cli import add_common, run_cli
 from experiments.config import ConfigError
 from experiments.records.files import JsonlLog, atomic_write_json, read_jsonl
-from experiments.shared_study import join_study, run_queued, shared_storage
-from experiments.trials import TrialFailed
-from experiments.worker import worker_id
+from experiments.run.cli import add_common, run_cli
+from experiments.study.local import TrialFailed
+from experiments.study.shared import join_study, run_queued, worker_id
+from experiments.study.storage import shared_storage
 
 DONE = optuna.trial.TrialState.COMPLETE
 
 
 def setup(args: argparse.Namespace):
     """The harness program, its config and record, and the documents, as generate builds them."""
-    from experiments.cli import load_config
     from experiments.config import build_config, merge
     from experiments.corpus import load_corpus
     from experiments.generate import _explicit
-    from experiments.harness import load_harness, read_harness
+    from experiments.run.cli import load_config
+    from experiments.run.harness import load_harness, read_harness
 
     record = read_harness(args.harness)
     base = load_config(args)
@@ -65,9 +65,9 @@ def create(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def work(args: argparse.Namespace, lms=None) -> dict[str, Any]:
-    from experiments.build import bind_lms, configure_dspy, thresholds
     from experiments.records.progress import Progress
     from experiments.records.sink import PhaseContext, RoundSink
+    from experiments.run.build import bind_lms, configure_dspy, thresholds
     from experiments.run.phase import run_phase
     from experiments.tracking import Tracker
 

@@ -24,16 +24,16 @@ import argparse
 import json
 import logging
 import os
-import socket
 import sys
 from typing import Any
 
-from experiments.cli import _merge_file, add_common, load_config, run_cli
 from experiments.config import ConfigError, RunConfig, build_config
 from experiments.records.files import atomic_write_json
 from experiments.records.progress import Progress
-from experiments.shared_study import create_shared_study, finished_count, join_study, run_queued, shared_storage
-from experiments.study import best_trial
+from experiments.run.cli import add_common, config_file, load_config, run_cli
+from experiments.study.local import best_trial
+from experiments.study.shared import create_shared_study, finished_count, join_study, run_queued, worker_id
+from experiments.study.storage import redact, shared_storage
 from experiments.tracking import Tracker
 
 log = logging.getLogger("autodata.worker")
@@ -41,18 +41,6 @@ log = logging.getLogger("autodata.worker")
 # Keys a worker may set for itself; everything else must match the study's config.
 LOCAL_KEYS = ("models.", "tracking.", "workers", "corpus.source", "loop.sample_workers", "loop.infra_retries")
 LOCAL_KEYS += ("loop.backoff", "optimizer.num_threads")
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
-
-
-def redact(url: str) -> str:
-    if url.startswith(("postgresql", "mysql")):
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    return url
 
 
 class StudyTracker(Tracker):
@@ -123,7 +111,7 @@ def worker_config(stored: dict[str, Any], args: argparse.Namespace) -> RunConfig
     """The study's config with this worker's per-machine changes (--config, --set) laid over it."""
     from experiments.config import merge
 
-    changes = _merge_file({}, args.config) if args.config else {}
+    changes = config_file(args.config) if args.config else {}
     keys = [o.split("=", 1)[0].strip() for o in args.overrides] + _dotted(changes)
     bad = [k for k in keys if not k.startswith(LOCAL_KEYS)]
     if bad:
@@ -142,10 +130,10 @@ def _dotted(data: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 def join(args: argparse.Namespace, budget: int | None, lms=None) -> dict[str, Any]:
-    from experiments.build import configure_dspy
     from experiments.corpus import load_splits
     from experiments.records.sink import RoundSink
-    from experiments.trials import TrialRunner
+    from experiments.run.build import configure_dspy
+    from experiments.study.trial import TrialRunner
 
     wid = worker_id()
     study = join_study(args.study, shared_storage(args.storage, args.heartbeat, args.grace), seed=os.getpid())

@@ -34,6 +34,11 @@ def _tokens(entry: Mapping[str, object], keys: tuple[str, ...]) -> int:
     return 0
 
 
+def entry_tokens(entry: Mapping[str, object]) -> tuple[int, int]:
+    """(prompt, completion) tokens of one provider usage entry, whichever names the provider uses."""
+    return _tokens(entry, _PROMPT_KEYS), _tokens(entry, _COMPLETION_KEYS)
+
+
 def total_tokens(tally: Mapping[str, float]) -> int:
     """Prompt plus completion tokens of one role's usage tally (the calls made now, not cache hits)."""
     return int(tally.get("prompt_tokens", 0) + tally.get("completion_tokens", 0))
@@ -80,8 +85,8 @@ class UsageMeter:
         cached: CacheTally | None = None,
         requests: int = 1,
     ) -> None:
-        prompt = sum(_tokens(u, _PROMPT_KEYS) for u in by_model.values())
-        completion = sum(_tokens(u, _COMPLETION_KEYS) for u in by_model.values())
+        counts = [entry_tokens(u) for u in by_model.values()]
+        prompt, completion = sum(p for p, _ in counts), sum(c for _, c in counts)
         with self._lock:
             tally = self.totals.setdefault(role, {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
             # LM requests, not role calls: a one-criterion judge makes one request per criterion.

@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from experiments.build import thresholds
 from experiments.config import ROLES, RunConfig
 from experiments.records.files import read_jsonl
 from experiments.report.costs import cost
 from experiments.report.instructions import read_instructions
 from experiments.report.summary import cache_totals, merge_usage, summarize
-from experiments.trials import metric_record
+from experiments.run.build import metric_record, thresholds
 from metrics.comparison import compare
 from programs.usage import total_tokens
 
@@ -129,6 +128,6 @@ def _trial_row(trial) -> dict[str, Any]:
 
 
 def _storage_of(cfg: RunConfig, out: Path) -> str:
-    from experiments.study import storage_url
+    from experiments.study.storage import storage_url
 
     return storage_url(cfg, out)

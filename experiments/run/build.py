@@ -3,18 +3,22 @@
 `build_program(cfg, structure)` makes the AgenticSelfInstruct module with its injected policy;
 `bind_lms(program, lms)` gives every role its LM (again after an optimizer has reset them).
 `build_judge(cfg, lm)` makes the judge role as configured, with its LM bound (judgecheck uses it).
+`role_limits(cfg)` is the per-role concurrency and rate limits of `models.<role>`.
 `configure_dspy(cfg)` sets the JSON adapter and the cache once, from the main thread.
+`metric_record(cfg)` is the optimizer and its metric's applied weights, as records and MLflow keep them.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dspy
 
 from experiments.config import RunConfig
 from metrics.acceptance import Thresholds, thresholds_for
+from metrics.metric import effective_weights
 from metrics.policy import HarnessPolicy
 from programs.judging import make_judge
 from programs.limits import Limit, RoleLimits
@@ -25,15 +29,8 @@ ROLE_MODULES = ("challenger", "verifier", "weak", "strong", "judge")
 
 
 def thresholds(cfg: RunConfig) -> Thresholds:
-    a = cfg.acceptance
-    return thresholds_for(
-        a.preset,
-        weak_mean_max=a.weak_mean_max,
-        weak_best_max=a.weak_best_max,
-        strong_mean_min=a.strong_mean_min,
-        strong_mean_max=a.strong_mean_max,
-        gap_min=a.gap_min,
-    )
+    """The acceptance thresholds of `acceptance.*`: the preset with any single thresholds overridden."""
+    return thresholds_for(cfg.acceptance.preset, **cfg.acceptance.model_dump(exclude={"preset"}))
 
 
 def build_program(
@@ -95,3 +92,10 @@ def configure_dspy(cfg: RunConfig, cache_dir: Path | None = None, use_cache: boo
     else:
         dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
     dspy.configure(adapter=dspy.JSONAdapter(), track_usage=True)
+
+
+def metric_record(cfg: RunConfig) -> dict[str, Any]:
+    """The optimizer and the metric that drove it, with the weights it applied (for harness.json,
+    summary.json and MLflow)."""
+    o = cfg.optimizer
+    return {"name": o.name, "metric": o.metric, "weights": effective_weights(o.metric, o.metric_weights.model_dump())}

@@ -14,8 +14,9 @@ import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from experiments.config import ConfigError, RunConfig, build_config
+from experiments.config import ConfigError, RunConfig, build_config, merge
 from experiments.presets import PRESETS, preset
 
 
@@ -45,15 +46,15 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def load_config(args: argparse.Namespace) -> RunConfig:
+    """The preset, the --config file laid over it, then every --set."""
     data = preset(args.preset)
     if args.config:
-        data = _merge_file(data, args.config)
+        data = merge(data, config_file(args.config))
     return build_config(data, args.overrides)
 
 
-def _merge_file(data: dict, path: Path) -> dict:
-    from experiments.config import merge
-
+def config_file(path: Path) -> dict[str, Any]:
+    """The settings of a --config file (JSON or TOML); ConfigError (one line) when it cannot be read."""
     if not path.exists():
         raise ConfigError(f"--config {path}: no such file")
     try:
@@ -63,7 +64,7 @@ def _merge_file(data: dict, path: Path) -> dict:
         raise ConfigError(f"--config {path}: cannot parse ({str(exc).splitlines()[0]})") from None
     if not isinstance(loaded, dict):
         raise ConfigError(f"--config {path}: the top level must be a table/object")
-    return merge(data, loaded)
+    return loaded
 
 
 def setup_logging(debug: bool, quiet: bool) -> None:

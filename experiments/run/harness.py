@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from experiments.build import build_program, thresholds
 from experiments.config import ROLES, ConfigError, RunConfig
 from experiments.records.files import atomic_write_json, atomic_write_text
+from experiments.run.build import build_program, thresholds
 from programs.loop import AgenticSelfInstruct
 from programs.structure import RubricStructure
 

@@ -1,42 +1,33 @@
-"""The Optuna study of a compile: storage, sampler, seeded first trials, running and picking the best.
+"""The Optuna study of a compile: sampler, seeded first trials, running them and picking the best.
 
-Storage defaults to a SQLite file in the run directory and accepts any Optuna storage URL (a shared
-PostgreSQL for several machines, `journal:<path>` for a journal file). The sampler is a seeded TPE with
+Its storage (`experiments.study.storage`) defaults to a SQLite file in the run directory and accepts
+any Optuna storage URL (a shared PostgreSQL for several machines, `journal:<path>` for a journal file).
+The sampler is a seeded TPE with
 `group=True` (the penalty parameters are conditional). The first two trials are the paper's two
 structures (baseline rules with penalties; no penalties with weights capped at 7), so even a two-trial
 study measures the paper's finding; TPE explores after them. Failed trials are recorded as FAIL and
-the study goes on.
+the study goes on: a trial that fails for its own reasons raises `TrialFailed`.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import optuna
 
 from experiments.config import RunConfig
-from experiments.trials import TrialFailed
+from experiments.study.storage import make_storage, storage_url
 
 log = logging.getLogger("autodata.study")
 
 
-def storage_url(cfg: RunConfig, out: Path) -> str:
-    return cfg.search.storage or f"sqlite:///{(out / 'optuna.db').resolve()}"
+class TrialFailed(Exception):
+    """A trial that failed for its own reasons; Optuna records it as FAIL and the study goes on."""
 
 
-def make_storage(url: str):
-    if url.startswith("journal:"):
-        from optuna.storages import JournalStorage
-        from optuna.storages.journal import JournalFileBackend
-
-        return JournalStorage(JournalFileBackend(url.removeprefix("journal:")))
-    if url.startswith(("postgresql", "mysql")):
-        return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=180)
-    return url
-
-
-def seed_trials(space: list[str]) -> list[dict]:
+def seed_trials(space: list[str]) -> list[dict[str, Any]]:
     """The paper's two structures, restricted to the searched parameters."""
     first = {"allow_penalties": True, "weight_cap": 10, "max_penalties": 5, "penalty_cap": 10}
     second = {"allow_penalties": False, "weight_cap": 7}

@@ -18,8 +18,7 @@ from typing import Any
 import dspy
 from dspy.utils.usage_tracker import UsageTracker
 
-_PROMPT_KEYS = ("prompt_tokens", "input_tokens")
-_COMPLETION_KEYS = ("completion_tokens", "output_tokens")
+from programs.usage import entry_tokens
 
 
 class _DirectTracker(UsageTracker):
@@ -35,14 +34,6 @@ class _DirectTracker(UsageTracker):
             self.direct[lm].append(self._flatten_usage_entry(usage_entry))
 
 
-def _count(entry: dict[str, Any], keys: tuple[str, ...]) -> int:
-    for key in keys:
-        value = entry.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return int(value)
-    return 0
-
-
 def by_role(direct: dict[str, list[dict[str, Any]]], lms: dict[str, dspy.LM]) -> dict[str, dict[str, int]]:
     """{role: {calls, prompt_tokens, completion_tokens}} for the directly tracked calls."""
     roles = {lm.model: role for role, lm in lms.items() if role != "reflection"}
@@ -54,9 +45,10 @@ def by_role(direct: dict[str, list[dict[str, Any]]], lms: dict[str, dspy.LM]) ->
             roles.get(model, "reflection"), {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
         )
         for entry in entries:
+            prompt, completion = entry_tokens(entry)
             tally["calls"] += 1
-            tally["prompt_tokens"] += _count(entry, _PROMPT_KEYS)
-            tally["completion_tokens"] += _count(entry, _COMPLETION_KEYS)
+            tally["prompt_tokens"] += prompt
+            tally["completion_tokens"] += completion
     return usage
 
 

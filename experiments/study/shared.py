@@ -12,30 +12,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import threading
 from pathlib import Path
 
 import optuna
 
 from experiments.config import RunConfig
-from experiments.study import make_storage, open_study
-from experiments.trials import TrialFailed
+from experiments.study.local import TrialFailed, open_study
 
 log = logging.getLogger("autodata.study")
-
-
-def shared_storage(url: str, heartbeat_interval: int = 60, grace_period: int = 180):
-    """An Optuna storage for workers: RDB with heartbeats (also for SQLite), or a journal file."""
-    if url.startswith("journal:"):
-        return make_storage(url)
-    import warnings
-
-    kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {"pool_pre_ping": True}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats are "experimental"
-        return optuna.storages.RDBStorage(
-            url, heartbeat_interval=heartbeat_interval, grace_period=grace_period, engine_kwargs=kwargs
-        )
 
 
 def create_shared_study(cfg: RunConfig, out: Path, n_trials: int) -> optuna.Study:
@@ -56,6 +43,11 @@ def join_study(name: str, storage, seed: int) -> optuna.Study:
         return optuna.load_study(study_name=name, storage=storage, sampler=sampler)
     except KeyError:
         raise ConfigError(f"study {name!r} does not exist in this storage; create it first (--create)") from None
+
+
+def worker_id() -> str:
+    """This process's name among the workers: host and process id."""
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 def finished_count(study: optuna.Study) -> int:

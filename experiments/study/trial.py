@@ -17,17 +17,18 @@ from pathlib import Path
 
 import dspy
 
-from experiments.build import bind_lms, build_program, thresholds
 from experiments.config import RunConfig
-from experiments.harness import export_harness
-from experiments.optimizer_usage import optimizer_calls
 from experiments.records.resume import Recorded, structure_key
 from experiments.records.rows import fingerprint, record_from_row
 from experiments.records.sink import PhaseContext, RoundSink
 from experiments.report.summary import summarize
+from experiments.run.build import bind_lms, build_program, metric_record, thresholds
+from experiments.run.harness import export_harness
 from experiments.run.phase import run_phase
+from experiments.study.local import TrialFailed
+from experiments.study.optimizer_usage import optimizer_calls
 from experiments.tracking import Tracker
-from metrics.metric import effective_weights, make_metric
+from metrics.metric import make_metric
 from optimizers import OptimizerSpec, get
 from optimizers.search_space import suggest
 from programs import hooks
@@ -35,17 +36,6 @@ from programs.budget import BudgetExceeded
 from programs.errors import FatalLMError
 
 log = logging.getLogger("autodata.trials")
-
-
-def metric_record(cfg: RunConfig) -> dict:
-    """The optimizer and the metric that drove it, with the weights it applied (for harness.json,
-    summary.json and MLflow)."""
-    o = cfg.optimizer
-    return {"name": o.name, "metric": o.metric, "weights": effective_weights(o.metric, o.metric_weights.model_dump())}
-
-
-class TrialFailed(Exception):
-    """A trial that failed for its own reasons; Optuna records it as FAIL and the study goes on."""
 
 
 def examples(docs: list) -> list[dspy.Example]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from experiments import compile as compile_cmd
-from experiments.cli import load_config, run_cli
 from experiments.records.progress import Progress
+from experiments.run.cli import load_config, run_cli
 from programs.errors import UnexpectedError
 from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms

@@ -137,7 +137,7 @@ def test_dry_run_calls_match_a_worst_case_run_on_the_fake_server(in_tmp, docs, m
     from collections import Counter
 
     from experiments.corpus import load_splits
-    from experiments.dryrun import compile_plan
+    from experiments.run.dryrun import compile_plan
 
     monkeypatch.setenv("CANARY_KEY", "k")
     world = World(n_penalty=None, plan={n: {"weak": [1]} for n in (1, 2)})  # strong answers nothing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from experiments import worker
-from experiments.study import make_storage
+from experiments.study.storage import make_storage
 from tests.support.workers import SETTINGS, check_shared_study, env, run_ok, sets, spawn, stop, wait_ok, write_docs
 
 
@@ -38,7 +38,8 @@ def test_claims_are_exclusive_under_a_thread_race(tmp_path):
 
     import optuna
 
-    from experiments.shared_study import claim_trial, shared_storage
+    from experiments.study.shared import claim_trial
+    from experiments.study.storage import shared_storage
 
     storage = shared_storage(f"journal:{tmp_path / 'race.log'}")
     study = optuna.create_study(study_name="race", storage=storage)

@@ -43,7 +43,7 @@ def tracking(postgres_cluster, tmp_path_factory):  # noqa: F811
 def test_two_workers_share_a_postgres_study_and_nest_runs_on_the_server(postgres_cluster, tracking, tmp_path):  # noqa: F811
     from mlflow.tracking import MlflowClient
 
-    from experiments.shared_study import shared_storage
+    from experiments.study.storage import shared_storage
 
     storage = postgres_cluster.create_database("optuna_workers")
     docs = write_docs(tmp_path / "docs")
@@ -113,7 +113,8 @@ def test_claims_are_exclusive_on_postgres(postgres_cluster):  # noqa: F811
 
     import optuna
 
-    from experiments.shared_study import claim_trial, shared_storage
+    from experiments.study.shared import claim_trial
+    from experiments.study.storage import shared_storage
 
     url = postgres_cluster.create_database("optuna_race")
     study = optuna.create_study(study_name="race", storage=url)

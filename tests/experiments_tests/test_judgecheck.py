@@ -17,10 +17,10 @@ import pytest
 from dspy.utils.exceptions import LMAuthError
 
 from experiments import judgecheck
-from experiments.build import build_judge
 from experiments.config import build_config
 from experiments.records.labels import JudgedAnswer, load_labels, stratified_sample
 from experiments.report.judgecheck_figures import figures
+from experiments.run.build import build_judge
 from testkit.scripted import scripted_lm
 from tests.support.requires import missing
 

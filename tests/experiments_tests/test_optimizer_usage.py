@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dspy
 
-from experiments.optimizer_usage import optimizer_calls
+from experiments.study.optimizer_usage import optimizer_calls
 from programs.usage import UsageMeter
 from testkit.scripted import ScriptedEngine
 

@@ -7,13 +7,13 @@ from types import SimpleNamespace
 import dspy
 import pytest
 
-from experiments.budget import BudgetGuard
 from experiments.config import BudgetConfig, TrackingConfig
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.records.sink import PhaseContext, RoundSink
 from experiments.report.summary import summarize
 from experiments.report.work_table import work_table
+from experiments.run.budget import BudgetGuard
 from experiments.run.phase import run_phase
 from experiments.tracking import Tracker
 from metrics import HarnessPolicy, thresholds_for

@@ -35,7 +35,7 @@ def created(tmp_path, monkeypatch):
 def test_create_queues_the_budget_with_the_seeded_structures_first(created):
     import optuna
 
-    from experiments.study import make_storage
+    from experiments.study.storage import make_storage
 
     study = optuna.load_study(study_name="s", storage=make_storage(created[3]))
     assert [t.state.name for t in study.trials] == ["WAITING"] * 3

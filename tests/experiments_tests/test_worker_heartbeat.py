@@ -10,7 +10,8 @@ import time
 import optuna
 import pytest
 
-from experiments.shared_study import finished_count, shared_storage
+from experiments.study.shared import finished_count
+from experiments.study.storage import shared_storage
 from tests.support.workers import SETTINGS, env, run_ok, sets, spawn, stop, wait_ok, write_docs
 
 

@@ -15,7 +15,7 @@ import time
 import dspy
 
 from experiments import compile as compile_cmd
-from experiments.cli import load_config, setup_logging
+from experiments.run.cli import load_config, setup_logging
 from testkit.scripted import ScriptedEngine
 from testkit.world import World
 

@@ -11,7 +11,7 @@ import sys
 import dspy
 
 from experiments import generate
-from experiments.cli import setup_logging
+from experiments.run.cli import setup_logging
 from testkit.scripted import ScriptedEngine
 from testkit.world import World
 

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from experiments.cli import setup_logging
+from experiments.run.cli import setup_logging
 from tests.support.run_compile import scripted_lms
 
 
