@@ -63,14 +63,16 @@ def judge_settings(cfg: RunConfig) -> dict[str, str]:
 
 def judge_one(judge, caller: RoleCaller, a: LabelledAnswer) -> JudgedAnswer:
     started = time.monotonic()
+    verdicts: list[float] | None
+    error: str | None
     try:
-        verdicts = caller.call(
+        got: list[float] = caller.call(
             "judge",
             lambda: judge(a.question, a.rubric, a.answer, context=a.context, reference=a.reference_answer),
         )
-        error = None
-        if len(verdicts) != len(a.rubric):
-            verdicts, error = None, f"judge: {len(verdicts)} verdicts for {len(a.rubric)} criteria"
+        verdicts, error = got, None
+        if len(got) != len(a.rubric):
+            verdicts, error = None, f"judge: {len(got)} verdicts for {len(a.rubric)} criteria"
     except RoundFailure as failure:
         verdicts, error = None, f"judge: {failure.detail}"
     return JudgedAnswer(a.id, verdicts, round(time.monotonic() - started, 3), error)
@@ -91,7 +93,7 @@ def judge_all(cfg: RunConfig, judge, todo: list[LabelledAnswer], log: JsonlLog, 
                 return str(stop)
             guard.add(meter.snapshot())
             log.append(judged.to_row())
-            state = judged.error or f"{len(judged.verdicts)} verdicts"
+            state = f"{len(judged.verdicts)} verdicts" if judged.verdicts is not None else judged.error
             progress.note(f"[judgecheck] {i}/{len(todo)} {a.id}: {state} ({judged.seconds:.1f}s)")
     return None
 

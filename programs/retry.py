@@ -34,7 +34,7 @@ class RoundFailure(Exception):
         self.reason, self.detail = reason, detail
 
 
-def model_name(program: dspy.Module, role: str) -> str:
+def model_name(program: object, role: str) -> str:
     module = getattr(program, role, None)
     lms = [p.lm for _, p in module.named_predictors()] if isinstance(module, dspy.Module) else []
     lm = next((lm for lm in lms if lm is not None), None) or dspy.settings.lm
@@ -47,7 +47,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 class RoleCaller:
-    def __init__(self, program: dspy.Module, meter: UsageMeter, retries: int = 2, backoff: float = 1.0):
+    # `program` is anything holding the role modules as attributes (the harness, or a namespace around a judge).
+    def __init__(self, program: object, meter: UsageMeter, retries: int = 2, backoff: float = 1.0) -> None:
         self.program, self.meter = program, meter
         self.retries, self.backoff = retries, backoff
         self.errors: list[str] = []

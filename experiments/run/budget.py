@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 
 from experiments.config import BudgetConfig
 from experiments.report.costs import Price, cost
 from programs.budget import BudgetExceeded
+from programs.usage import total_tokens
 
 
 class BudgetGuard:
     def __init__(self, cfg: BudgetConfig, prices: dict[str, Price | None]):
         self.cfg, self.prices = cfg, prices
         self.started = time.monotonic()
-        self.usage: dict[str, dict[str, int]] = {}
+        self.usage: dict[str, dict[str, float]] = {}
         self._lock = threading.Lock()
 
-    def add(self, usage_by_role: dict[str, dict[str, int]]) -> None:
+    def add(self, usage_by_role: Mapping[str, Mapping[str, float]]) -> None:
         with self._lock:
             for role, u in usage_by_role.items():
                 mine = self.usage.setdefault(role, {})
@@ -32,7 +34,7 @@ class BudgetGuard:
 
     def tokens(self) -> int:
         with self._lock:
-            return sum(u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in self.usage.values())
+            return sum(total_tokens(u) for u in self.usage.values())
 
     def usd(self) -> float:
         with self._lock:

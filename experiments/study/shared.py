@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 import optuna
+from optuna.storages._heartbeat import BaseHeartbeat  # RDB storages (and their cache) beat
 
 from experiments.config import RunConfig
 from experiments.study.local import TrialFailed, open_study
@@ -83,8 +84,7 @@ def fail_stale(study: optuna.Study) -> None:
 def heartbeat(study: optuna.Study, trial: optuna.Trial):
     """Record the trial's heartbeat every interval while the block runs (a no-op without heartbeats)."""
     storage = study._storage
-    interval = storage.get_heartbeat_interval() if hasattr(storage, "get_heartbeat_interval") else None
-    if not interval:
+    if not isinstance(storage, BaseHeartbeat) or not (interval := storage.get_heartbeat_interval()):
         yield
         return
     stop = threading.Event()
