@@ -7,6 +7,7 @@ and a generic off-topic answer at most `max_offtopic`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -34,10 +35,10 @@ class HarnessPolicy:
     def exact_score(self, rubric: list[Criterion], verdicts: list[float]) -> Fraction:
         return exact_score([c.weight for c in rubric], verdicts)
 
-    def weak_gate(self, weak_scores: list[Number]) -> Decision | None:
+    def weak_gate(self, weak_scores: Sequence[Number]) -> Decision | None:
         return acceptance.weak_gate(self.thresholds, weak_scores)
 
-    def decide(self, weak_scores: list[Number], strong_scores: list[Number]) -> Decision:
+    def decide(self, weak_scores: Sequence[Number], strong_scores: Sequence[Number]) -> Decision:
         return acceptance.decide(self.thresholds, weak_scores, strong_scores)
 
     def sanity_problem(self, reference_score: float | None, offtopic_score: float | None) -> str | None:
