@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import dspy
 
 Examples = list[dspy.Example]
+# The program an optimizer returns is a (deep) copy of the one it was given, of the same class.
+ProgramT = TypeVar("ProgramT", bound=dspy.Module)
 
 
 @dataclass
@@ -40,13 +42,22 @@ class OptimizerResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-Compiled = tuple[dspy.Module, OptimizerResult]
+Compiled = tuple[ProgramT, OptimizerResult]
 
 
 class Compile(Protocol):
     """The shape of every optimizer entry (see the module docstring)."""
 
-    def __call__(self, program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled: ...
+    def __call__(
+        self, program: ProgramT, trainset: Examples, valset: Examples, spec: OptimizerSpec
+    ) -> Compiled[ProgramT]: ...
+
+
+def same_program(program: ProgramT, compiled: dspy.Module) -> ProgramT:
+    """The optimizer's result, checked to be of the class it was given (DSPy optimizers copy the student)."""
+    if not isinstance(compiled, type(program)):
+        raise TypeError(f"the optimizer returned a {type(compiled).__name__}, not a {type(program).__name__}")
+    return compiled
 
 
 def score_of(metric: Callable[..., Any]) -> Callable[..., float]:

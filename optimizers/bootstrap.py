@@ -3,15 +3,23 @@ traces of ACCEPTED examples as demos, and picks the best of a few demo sets on t
 
 from __future__ import annotations
 
-import dspy
 from dspy.teleprompt import BootstrapFewShotWithRandomSearch
 
-from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, pop_known, score_of
+from optimizers.base import (
+    Compiled,
+    Examples,
+    OptimizerResult,
+    OptimizerSpec,
+    ProgramT,
+    pop_known,
+    same_program,
+    score_of,
+)
 
 ALLOWED = {"max_bootstrapped_demos", "max_labeled_demos", "num_candidate_programs", "max_rounds"}
 
 
-def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
+def compile(program: ProgramT, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled[ProgramT]:
     options = pop_known(spec.options, ALLOWED, "bootstrap")
     optimizer = BootstrapFewShotWithRandomSearch(
         metric=score_of(spec.metric),
@@ -26,6 +34,6 @@ def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: Op
     scores = (
         [s for s, *_ in getattr(compiled, "candidate_programs", [])] if hasattr(compiled, "candidate_programs") else []
     )
-    return compiled, OptimizerResult(
+    return same_program(program, compiled), OptimizerResult(
         "bootstrap", best_score=max(scores) if scores else None, candidates=len(scores) or None
     )

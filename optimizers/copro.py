@@ -3,15 +3,24 @@ for each trainable predictor, scored on the training documents."""
 
 from __future__ import annotations
 
-import dspy
 from dspy.teleprompt import COPRO
 
-from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, pop_known, score_of, task_lm
+from optimizers.base import (
+    Compiled,
+    Examples,
+    OptimizerResult,
+    OptimizerSpec,
+    ProgramT,
+    pop_known,
+    same_program,
+    score_of,
+    task_lm,
+)
 
 ALLOWED = {"breadth", "depth", "init_temperature"}
 
 
-def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
+def compile(program: ProgramT, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled[ProgramT]:
     options = pop_known(spec.options, ALLOWED, "copro")
     optimizer = COPRO(
         prompt_model=spec.reflection_lm or task_lm(program),
@@ -24,4 +33,4 @@ def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: Op
     compiled = optimizer.compile(
         program, trainset=trainset, eval_kwargs={"num_threads": spec.num_threads, "display_progress": False}
     )
-    return compiled, OptimizerResult("copro")
+    return same_program(program, compiled), OptimizerResult("copro")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dspy
 
-from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, pop_known
+from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, ProgramT, pop_known, same_program
 
 ALLOWED = {
     "reflection_minibatch_size",
@@ -18,7 +18,7 @@ ALLOWED = {
 }
 
 
-def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
+def compile(program: ProgramT, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled[ProgramT]:
     if spec.reflection_lm is None:
         raise ValueError("gepa needs a reflection LM (models.reflection)")
     options = {"reflection_minibatch_size": 1, "use_merge": False, **pop_known(spec.options, ALLOWED, "gepa")}
@@ -39,7 +39,7 @@ def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: Op
     if results is not None:
         scores = list(results.val_aggregate_scores)
         best, count = (max(scores) if scores else None), len(results.candidates)
-    return compiled, OptimizerResult(
+    return same_program(program, compiled), OptimizerResult(
         "gepa",
         best_score=best,
         candidates=count,

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import dspy
 
-from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, pop_known, score_of, task_lm
+from optimizers.base import (
+    Compiled,
+    Examples,
+    OptimizerResult,
+    OptimizerSpec,
+    ProgramT,
+    pop_known,
+    same_program,
+    score_of,
+    task_lm,
+)
 
 ALLOWED = {"num_candidates", "num_trials", "max_bootstrapped_demos", "max_labeled_demos", "init_temperature"}
 
 
-def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
+def compile(program: ProgramT, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled[ProgramT]:
     options = pop_known(spec.options, ALLOWED, "mipro")
     valset = valset or trainset
     num_trials = options.pop("num_trials", max(1, spec.max_metric_calls // max(1, len(valset))))
@@ -29,4 +39,4 @@ def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: Op
     )
     compiled = optimizer.compile(program, trainset=trainset, valset=valset, num_trials=num_trials, minibatch=False)
     best = getattr(compiled, "score", None)
-    return compiled, OptimizerResult("mipro", best_score=best, candidates=num_trials)
+    return same_program(program, compiled), OptimizerResult("mipro", best_score=best, candidates=num_trials)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dspy
-
 from optimizers import bootstrap, copro, gepa, mipro, simba
-from optimizers.base import Compile, Compiled, Examples, OptimizerResult, OptimizerSpec
+from optimizers.base import Compile, Compiled, Examples, OptimizerResult, OptimizerSpec, ProgramT
 
 
-def _none(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
+def _none(program: ProgramT, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled[ProgramT]:
     """No optimization: the harness as configured (a baseline, or a search over structure alone)."""
     return program, OptimizerResult("none")
 

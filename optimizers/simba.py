@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import dspy
 
-from optimizers.base import Compiled, Examples, OptimizerResult, OptimizerSpec, only_challenger, pop_known, score_of
+from optimizers.base import (
+    Compiled,
+    Examples,
+    OptimizerResult,
+    OptimizerSpec,
+    ProgramT,
+    only_challenger,
+    pop_known,
+    same_program,
+    score_of,
+)
 
 ALLOWED = {"bsize", "num_candidates", "max_steps", "max_demos"}
 
 
-def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled:
+def compile(program: ProgramT, trainset: Examples, valset: Examples, spec: OptimizerSpec) -> Compiled[ProgramT]:
     options = pop_known(spec.options, ALLOWED, "simba")
     bsize = min(options.get("bsize", 2), len(trainset))
     optimizer = dspy.SIMBA(
@@ -27,4 +37,4 @@ def compile(program: dspy.Module, trainset: Examples, valset: Examples, spec: Op
     if getattr(compiled, "verifier", None) is not None:
         compiled.verifier._compiled = False
     scores = list(getattr(compiled, "trial_logs", {}) or [])
-    return compiled, OptimizerResult("simba", candidates=len(scores) or None)
+    return same_program(program, compiled), OptimizerResult("simba", candidates=len(scores) or None)
