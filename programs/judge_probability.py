@@ -7,11 +7,14 @@ keeps the judge's uncertainty, which a calibration can then use (docs/judging.md
 - `fixed`: met when P(yes) >= threshold;
 - `anchored`: per rubric, the same criteria are also read for two anchor answers whose verdicts are known
   by construction: the candidate's reference answer (meets every point, makes no listed mistake) and its
-  context restated as an answer (on topic but makes no point). A point is met when its log-odds lie at
-  least halfway from the context's to the reference's; a mistake is made when its log-odds exceed both
-  anchors'. A point whose reference does not beat the context is one the judge cannot check: it is met
-  only by an answer more convincing than both anchors (so the reference fails it, and the loop's sanity
-  check sees a bad criterion). Graded mode: 0.5 from halfway, 1 from the reference's level on.
+  context restated as an answer (on topic but makes no point); a penalty item is also read for its own
+  text given as the answer (which makes that mistake by construction). A point is met when its log-odds
+  lie at least halfway from the context's to the reference's; a mistake is made when its log-odds lie at
+  least halfway from the higher of those two (neither makes it) to its own text's. A point whose
+  reference does not beat the context (or a mistake whose text does not beat both) is one the judge
+  cannot check: it is met only by an answer more convincing than both anchors (so the reference fails a
+  point like that, and the loop's sanity check sees a bad criterion). Graded mode: a point earns 0.5 from
+  halfway and 1 from the reference's level on; mistakes stay 0/1.
 Anchors are read once per rubric and kept. Providers that return no log-probabilities get the
 per_criterion protocol instead, with one warning. Frozen; the LM is bound through the fallback predictor.
 """
@@ -62,16 +65,22 @@ def p_yes(top: list[tuple[str, float]], chosen: str) -> float:
 
 @dataclass(frozen=True)
 class Anchor:
-    """Log-odds of P(yes) for the context restated (`low`) and the reference answer (`high`)."""
+    """Log-odds of P(yes) for the context restated (`low`) and the reference answer (`high`); for a penalty
+    item also for its own text as the answer (`made`)."""
 
     low: float
     high: float
+    made: float | None = None
 
 
 def anchored_verdict(value: float, anchor: Anchor, penalty: bool, graded: bool) -> float:
     """The verdict for log-odds `value` of one criterion, given its anchors (module notes)."""
     top = max(anchor.low, anchor.high)
-    if penalty or anchor.high <= anchor.low:
+    if penalty:
+        if anchor.made is not None and anchor.made > top:
+            return 1.0 if value >= (top + anchor.made) / 2 else 0.0
+        return 1.0 if value > top else 0.0
+    if anchor.high <= anchor.low:
         return 1.0 if value > top else 0.0
     position = (value - anchor.low) / (anchor.high - anchor.low)
     if not graded:
@@ -131,7 +140,8 @@ class ProbabilityJudge(JudgeModule):
             known = self._anchors.get(key)
         if known is None:
             low, high = self.read(question, rubric, context), self.read(question, rubric, reference)
-            known = [Anchor(logit(lo), logit(hi)) for lo, hi in zip(low, high, strict=True)]
+            made = [logit(self.read(question, [c], c.criterion)[0]) if c.is_penalty else None for c in rubric]
+            known = [Anchor(logit(lo), logit(hi), m) for lo, hi, m in zip(low, high, made, strict=True)]
             with _LOCK:
                 self._anchors[key] = known
         return known

@@ -156,10 +156,10 @@ def test_dry_run_calls_match_a_worst_case_run_on_the_fake_server(in_tmp, docs, m
     for role in ("challenger", "verifier", "weak", "strong"):
         assert plan["usage_by_role"][role]["calls"] == made[role], role
     # The judge reads a rubric's two anchors once per process: a round an optimizer runs again on the
-    # same candidate reuses them (6 criteria x 2 anchors), which the estimate does not subtract.
+    # same candidate reuses them (6 criteria x 2 anchors + 2 penalty texts), which the estimate does not subtract.
     repeated = len(read_jsonl(in_tmp / "run" / "repeats.jsonl"))
     assert (
-        plan["usage_by_role"]["judge"]["calls"] - 12 * repeated
+        plan["usage_by_role"]["judge"]["calls"] - 14 * repeated
         <= made["judge"]
         <= plan["usage_by_role"]["judge"]["calls"]
     )

@@ -46,6 +46,10 @@ def test_p_yes_sums_variants_and_normalises(top, chosen, expected):
         (1.0, Anchor(-1.0, 1.0), True, False, 0.0),  # a mistake must beat both anchors strictly
         (1.0 + 1e-9, Anchor(-1.0, 1.0), True, False, 1.0),
         (2.0, Anchor(1.0, -1.0), True, False, 1.0),  # penalty: max of the two anchors
+        (2.0, Anchor(1.0, -1.0, 3.0), True, False, 1.0),  # a mistake: halfway to its own text's level
+        (2.0 - 1e-9, Anchor(1.0, -1.0, 3.0), True, False, 0.0),
+        (1.5, Anchor(1.0, -1.0, 1.0), True, False, 1.0),  # its text no better than the anchors: beat both
+        (1.0, Anchor(1.0, -1.0, 1.0), True, False, 0.0),
         (0.5, Anchor(1.0, 1.0), False, False, 0.0),  # reference no better than context: uncheckable
         (1.5, Anchor(1.0, 0.5), False, False, 1.0),  # ... met only above both anchors
         (1.0, Anchor(1.0, 0.5), False, False, 0.0),
@@ -102,13 +106,13 @@ def test_anchored_reads_anchors_once_per_rubric_and_places_verdicts_between_them
     judge.set_lm(logprob_lm("judge", engine))
     kw = {"context": CONTEXT, "reference": REFERENCE}
     assert judge("Q?", RUBRIC, "good", **kw) == [1.0, 1.0, 0.0]
-    assert engine.calls == 3 * len(RUBRIC)  # two anchors + the answer
+    assert engine.calls == 3 * len(RUBRIC) + 1  # two anchors + the penalty's own text + the answer
     assert judge("Q?", RUBRIC, "weak", **kw) == [0.0, 0.0, 1.0]  # 0.7 > both anchors on the mistake
     assert judge("Q?", RUBRIC, "wrong", **kw) == [0.0, 0.0, 0.0]  # points above the context, below halfway
-    assert engine.calls == 5 * len(RUBRIC)
+    assert engine.calls == 5 * len(RUBRIC) + 1
     assert judge("Q?", RUBRIC, REFERENCE, **kw) == [1.0, 1.0, 0.0]
     assert judge("Q?", RUBRIC, CONTEXT, **kw) == [0.0, 0.0, 0.0]
-    assert engine.calls == 5 * len(RUBRIC)  # the anchors themselves are not read again
+    assert engine.calls == 5 * len(RUBRIC) + 1  # the anchors themselves are not read again
 
 
 def test_anchored_without_anchor_texts_uses_the_fixed_threshold(caplog):
