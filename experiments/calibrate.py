@@ -10,7 +10,8 @@ re-run would accept.
 Warnings use the preset recorded in the rows (below for --probe).
 --probe: runs the grounded one-shot generator (both solvers answer every verified candidate) on a few
 documents (train split, then unused ones; never val or test) and warns when the configured preset is
-out of reach: "weak model too strong", "strong model too weak", or the gap never reached.
+out of reach: "weak model too strong", "strong model too weak", or the gap never reached. A budget
+stops the probe cleanly; what it recorded is calibrated. --dry-run estimates the probe's calls.
 """
 
 from __future__ import annotations
@@ -18,60 +19,74 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from pathlib import Path
+from typing import Any, Unpack
 
+import dspy
+
+from experiments.config import ConfigError, RunConfig
+from experiments.corpus import Document, load_corpus, split_documents
+from experiments.corpus.split import split_key
 from experiments.records.files import read_jsonl
 from experiments.report.calibration import calibrate_rows, markdown, shortlist
+from experiments.run.cli import add_common, command_parser, default_out, load_config, reject_unused, run_cli
+from experiments.run.dryrun import estimate, render
+from experiments.run.methods import build_method
+from experiments.run.session import RunOptions, Session
 from metrics.acceptance import Thresholds
 from metrics.calibration import probe_warnings
+from programs.loop import LOOP_ROLES
 
 log = logging.getLogger("autodata.calibrate")
 
 
-def probe(args: argparse.Namespace, out: Path, lms=None) -> dict:
-    from experiments.corpus import load_corpus, split_documents
-    from experiments.corpus.split import split_key
-    from experiments.records.progress import Progress
-    from experiments.records.sink import PhaseContext, RoundSink
-    from experiments.run.build import bind_lms, configure_dspy, thresholds
-    from experiments.run.cli import load_config
-    from experiments.run.methods import build_method
-    from experiments.run.phase import run_phase
-    from experiments.tracking import Tracker
-
-    cfg = load_config(args)
+def probe_documents(cfg: RunConfig, n: int) -> list[Document]:
+    """`n` documents for the probe: the train split first, then documents no split uses; never val/test."""
     c = cfg.corpus
     load = load_corpus(c)
     splits = split_documents(load.documents, c.n_train, c.n_val, c.n_test, c.seed)
     taken = {d.id for docs in splits.values() for d in docs}
     ordered = sorted(load.documents, key=lambda d: (split_key(c.seed, d.id), d.id))
-    docs = (splits["train"] + [d for d in ordered if d.id not in taken])[: args.docs]
-    if lms is None:
-        from experiments.lms.factory import build_lms
+    return (splits["train"] + [d for d in ordered if d.id not in taken])[:n]
 
-        lms = build_lms(cfg.models)
-    configure_dspy(cfg, use_cache=not args.no_cache)
-    program, t = bind_lms(build_method("grounded", cfg), lms), thresholds(cfg)
-    with Tracker(cfg.tracking, run_name=f"probe-{out.name}", tags={"autodata.command": "calibrate"}) as tracker:
-        sink = RoundSink(out, tracker, Progress(quiet=args.quiet))
-        ctx = PhaseContext(
-            "probe", tracker.parent_id, {d.id: "probe" for d in docs}, cfg.acceptance.preset, t, cfg.rubric
-        )
-        run_phase(program, docs, sink, ctx, workers=cfg.workers)
-        warnings = probe_warnings(ctx.rows, t)
+
+def probe(
+    cfg: RunConfig,
+    out: Path,
+    n_docs: int,
+    **options: Unpack[RunOptions],
+) -> dict[str, Any]:
+    """The grounded one-shot generator on `n_docs` probe documents, then calibrated; returns the record."""
+    docs = probe_documents(cfg, n_docs)
+    program = build_method("grounded", cfg)
+    with Session(cfg, out, "calibrate", roles=LOOP_ROLES, run_name=f"probe-{out.name}", **options) as s:
+        ctx = s.phase("probe", cfg.rubric, {d.id: "probe" for d in docs})
+        with s.running():
+            s.run_phase(s.bind(program), docs, ctx)
+        warnings = probe_warnings(ctx.rows, s.thresholds)
+        if s.stopped_by:
+            warnings.append(f"the probe stopped early ({s.stopped_by}): {len(ctx.rows)} round(s) recorded")
         record = calibrate_rows(ctx.rows, out, warnings)
-        tracker.log_artifact(tracker.parent_id, out / "calibration.md", "calibration")
+        s.tracker.log_artifact(s.tracker.parent_id, out / "calibration.md", "calibration")
     return record
 
 
-def _main(args: argparse.Namespace) -> int:
-    out = args.out or (args.rounds.parent if args.rounds else Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-probe")
+def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
+    p = parser()
     if args.probe:
-        record = probe(args, out)
+        reject_unused(args, p, ("--phase",), "--probe records its own rows (phase probe)")
+        cfg = load_config(args)
+        if args.dry_run:
+            docs = probe_documents(cfg, args.docs)
+            one_round = cfg.model_copy(update={"loop": cfg.loop.model_copy(update={"max_rounds": 1})})
+            print(render(estimate(one_round, {"probe": len(docs)}, [len(d.text) for d in docs])))
+            return 0
+        out = default_out(args.out, "probe")
+        record = probe(cfg, out, args.docs, lms=lms, use_cache=not args.no_cache, quiet=args.quiet)
     else:
-        from experiments.config import ConfigError
-
+        why = "--rounds re-scores recorded rows: no config, no LM call"
+        reject_unused(args, p, ("--docs", "--dry-run", "--no-cache", "--set", "--config", "--preset"), why)
+        out = args.out or args.rounds.parent
         rows = [r for r in read_jsonl(args.rounds) if not args.phase or r["phase"] in args.phase]
         if not rows:
             raise ConfigError(f"--rounds {args.rounds}: no rows{' for those phases' if args.phase else ''}")
@@ -85,14 +100,7 @@ def _main(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from experiments.run.cli import add_common
-
-    p = argparse.ArgumentParser(
-        prog="python -m experiments.calibrate",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 1)[1],
-    )
+    p = command_parser("calibrate", __doc__ or "")
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--rounds", type=Path, help="a recorded rounds.jsonl to re-score (no LM calls)")
     mode.add_argument("--probe", action="store_true", help="run a few documents one shot and check reachability")
@@ -102,10 +110,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    from experiments.run.cli import run_cli
-
-    return run_cli(_main, parser(), argv)
+def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
+    """The command line; `lms` (one per role) replaces the configured models (tests)."""
+    return run_cli(lambda args: _main(args, lms), parser(), argv)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Phases, each recorded round by round in `rounds.jsonl` and in MLflow (one parent
 2. study: an Optuna study over rubric structure; each trial runs a DSPy optimizer on the training
    documents ("optimize") and is scored by its pass rate on the validation documents ("select");
 3. final: the best trial's harness on the held-out test documents, which neither step saw.
-It exports the best harness (`program.json`, `harness.json`) and writes `summary.json`.
+It exports the best harness (`program.json`, `harness.json`) and writes `summary.json` and, when the
+baseline ran, `comparison.md` (baseline vs compiled on the test documents).
 """
 
 from __future__ import annotations
@@ -15,185 +16,174 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import dspy
+import optuna
 
 from experiments.config import RunConfig
+from experiments.corpus import Document, load_splits
 from experiments.records.files import atomic_write_json, atomic_write_text
-from experiments.records.progress import Progress
 from experiments.records.rows import fingerprint
-from experiments.records.sink import PhaseContext, RoundSink
 from experiments.report import comparison_md
 from experiments.report.compile_print import print_summary
-from experiments.report.compile_summary import build_summary, headline
-from experiments.report.costs import prices
+from experiments.report.compile_summary import CompileOutcome, build_summary, headline
 from experiments.report.instructions import instructions_of
 from experiments.report.summary import summarize
-from experiments.run.budget import BudgetGuard
-from experiments.run.build import bind_lms, build_program, configure_dspy, metric_record, role_limits, thresholds
-from experiments.run.cli import add_common, load_config, run_cli
+from experiments.run.build import build_program, metric_record
+from experiments.run.cli import add_common, command_parser, default_out, load_config, run_cli
+from experiments.run.dryrun import compile_plan, render
 from experiments.run.harness import export_harness, load_harness, log_model
-from experiments.run.phase import run_phase
+from experiments.run.session import RunOptions, Session
 from experiments.study.local import best_trial, open_study, run_study
 from experiments.study.shared import join_study, wait_for_trials
-from experiments.study.storage import shared_storage
+from experiments.study.storage import shared_storage, storage_url
 from experiments.study.trial import TrialRunner
-from experiments.tracking import Tracker
-from programs import hooks
-from programs.budget import BudgetExceeded
+from programs.loop import AgenticSelfInstruct
+
+OUTPUTS = (
+    "config.json",
+    "summary.json",
+    "comparison.md",
+    "rounds.jsonl",
+    "accepted.jsonl",
+    "program.json",
+    "harness.json",
+)
 
 
 def compile_run(
     cfg: RunConfig,
     out: Path,
-    *,
-    lms: dict[str, dspy.LM] | None = None,
-    use_cache: bool = True,
-    quiet: bool = False,
-    progress: Progress | None = None,
+    **options: Unpack[RunOptions],
 ) -> dict[str, Any]:
-    out.mkdir(parents=True, exist_ok=True)
+    """Compile a harness into `out` and return the summary (also written to `summary.json`)."""
     started = time.monotonic()
-    progress = progress or Progress(quiet=quiet)
-    with progress.display():
-        return _run(cfg, out, lms, use_cache, progress, started)
-
-
-def _run(cfg: RunConfig, out: Path, lms, use_cache: bool, progress: Progress, started: float) -> dict[str, Any]:
-    from experiments.corpus import load_splits
-
-    atomic_write_json(out / "config.json", cfg.public_dict())
     splits, corpus = load_splits(cfg.corpus)
-    progress.note(f"corpus: {corpus.summary()}")
-    for source, reason in corpus.skipped:
-        progress.note(f"skipped {source}: {reason}")
-    if lms is None:
-        from experiments.lms.factory import build_lms
-
-        lms = build_lms(cfg.models)
-    configure_dspy(cfg, use_cache=use_cache)
-    table = prices(cfg)
-    guard = BudgetGuard(cfg.budget, table)
-    state: dict[str, Any] = {"splits": splits, "baseline": None, "compiled": None, "study": None}
-    tags = {"autodata.command": "compile", "autodata.preset": cfg.preset}
-    with Tracker(cfg.tracking, run_name=f"compile-{out.name}", tags=tags) as tracker:
-        tracker.log_params(tracker.parent_id, cfg.flat())
-        sink = RoundSink(out, tracker, progress)
-        state["crashed"] = sink.crashed
-        try:
-            with hooks.installed(budget=guard, limits=role_limits(cfg)):
-                _phases(cfg, out, lms, sink, tracker, progress, state)
-        except BudgetExceeded as stop:
-            state["stopped_by"] = str(stop)
-            progress.note(f"stopped: {stop}; every output so far is written")
-        if cfg.tracking.log_pickled_model and state.get("program") is not None:
-            # Only when asked for: this MLflow flavour pickles the program and DSPy's settings. Outside the
-            # budget/limits context, which the settings pickle would otherwise carry.
-            log_model(tracker, state["program"])
-        summary = build_summary(cfg, out, corpus, state, tracker, table, time.monotonic() - started)
+    with Session(cfg, out, "compile", **options) as s:
+        s.note(f"corpus: {corpus.summary()}")
+        for source, reason in corpus.skipped:
+            s.note(f"skipped {source}: {reason}")
+        outcome = Compilation(s, splits).run()
+        outcome.seconds = time.monotonic() - started
+        if cfg.tracking.log_pickled_model and outcome.program is not None:
+            # Only when asked for: this MLflow flavour pickles the program and DSPy's settings, so it is
+            # logged outside `s.running()`, whose hooks the settings pickle would otherwise carry.
+            log_model(s.tracker, outcome.program)
+        summary = build_summary(cfg, out, corpus, outcome, s.tracker)
         atomic_write_json(out / "summary.json", summary)
         if summary["comparison"] is not None:
             atomic_write_text(out / "comparison.md", comparison_md.render(summary))
-        for name in (
-            "config.json",
-            "summary.json",
-            "comparison.md",
-            "rounds.jsonl",
-            "accepted.jsonl",
-            "program.json",
-            "harness.json",
-        ):
-            tracker.log_artifact(tracker.parent_id, out / name, "run")
-        tracker.log_metrics(tracker.parent_id, headline(summary))
+        for name in OUTPUTS:
+            s.tracker.log_artifact(s.tracker.parent_id, out / name, "run")
+        s.tracker.log_metrics(s.tracker.parent_id, headline(summary))
     return summary
 
 
-def _phases(cfg, out, lms, sink, tracker, progress, state) -> None:
-    splits = state["splits"]
-    splits_of = {d.id: name for name, docs in splits.items() for d in docs}
-    t = thresholds(cfg)
+class Compilation:
+    """The three phases of a compile in one session; `run()` returns what they produced, also when a
+    budget stopped them part-way."""
 
-    # 1. baseline on val and test
-    baseline = bind_lms(build_program(cfg), lms)
-    state["instructions"] = {"baseline": instructions_of(baseline), "compiled": None}
-    run_id = tracker.child("baseline", tags={"autodata.phase": "baseline"})
-    ctx = PhaseContext("baseline", run_id, splits_of, cfg.acceptance.preset, t, cfg.rubric)
-    try:
-        run_phase(baseline, splits["val"] + splits["test"], sink, ctx, workers=cfg.workers)
-    finally:
-        state["baseline"] = {s: summarize(ctx.rows, [d.id for d in splits[s]]) for s in ("val", "test")}
-        tracker.log_metrics(
-            run_id, {f"{s}_pass_rate": state["baseline"][s]["pass_rate"] or 0.0 for s in ("val", "test")}
+    def __init__(self, session: Session, splits: dict[str, list[Document]]):
+        self.s, self.splits = session, splits
+        self.splits_of = {d.id: name for name, docs in splits.items() for d in docs}
+        cfg = session.cfg
+        self.outcome = CompileOutcome(
+            splits={name: [d.id for d in docs] for name, docs in splits.items()},
+            acceptance={"preset": cfg.acceptance.preset, "thresholds": session.thresholds.to_dict()},
+            optimizer={**metric_record(cfg), "max_metric_calls": cfg.optimizer.max_metric_calls},
+            crashed=session.sink.crashed,
         )
-        tracker.end(run_id)
 
-    # 2. the study over rubric structure, each trial with its DSPy optimizer
-    if cfg.search.external:
-        study = state["study"] = join_study(cfg.search.study_name, shared_storage(cfg.search.storage), cfg.search.seed)
-        progress.note(f"waiting for the workers of study {study.study_name} ({cfg.search.n_trials} trials)")
-        wait_for_trials(study, cfg.search.n_trials, timeout=cfg.search.wait_minutes * 60)
-    else:
-        study = state["study"] = open_study(cfg, out)
-        run_study(study, TrialRunner(cfg, lms, splits, sink, tracker, out, workers=cfg.workers), cfg.search.n_trials)
-    best = best_trial(study)
+    def run(self) -> CompileOutcome:
+        with self.s.running():
+            baseline = self.baseline()
+            self.final(baseline, best_trial(self.study()))
+        self.outcome.stopped_by = self.s.stopped_by
+        return self.outcome
 
-    # 3. the best harness on the held-out test documents
-    if best is None:
-        progress.note("no trial finished; the baseline harness is exported as the compiled one")
-        compiled, info = baseline, {"trial": None, "reason": "all trials failed"}
-    else:
-        compiled, _, _ = load_harness(Path(best.user_attrs["harness_dir"]), cfg)
-        bind_lms(compiled, lms)
-        info = {
-            "trial": best.number,
-            "params": best.params,
-            "val_pass_rate": best.value,
-            "mean_gap": best.user_attrs.get("mean_gap"),
-        }
-    run_id = tracker.child("final", tags={"autodata.phase": "final"})
-    ctx = PhaseContext(
-        "final", run_id, splits_of, cfg.acceptance.preset, t, compiled.policy.structure, trial=info["trial"]
-    )
-    try:
-        run_phase(compiled, splits["test"], sink, ctx, workers=cfg.workers)
-    finally:
-        state["compiled"] = {"test": summarize(ctx.rows, [d.id for d in splits["test"]]), **info}
-        tracker.log_metrics(run_id, {"test_pass_rate": state["compiled"]["test"]["pass_rate"] or 0.0})
-        tracker.end(run_id)
-    state["instructions"]["compiled"] = instructions_of(compiled)
-    source = {"command": "compile", "candidate": fingerprint(compiled), "optimizer": metric_record(cfg), **info}
-    export_harness(compiled, cfg, out, source)
-    state["program"] = compiled
+    def _ids(self, split: str) -> list[str]:
+        return [d.id for d in self.splits[split]]
+
+    def baseline(self) -> AgenticSelfInstruct:
+        """The configured harness on the validation and test documents."""
+        s = self.s
+        program = s.bind(build_program(s.cfg))
+        self.outcome.instructions["baseline"] = instructions_of(program)
+        run_id = s.tracker.child("baseline", tags={"autodata.phase": "baseline"})
+        ctx = s.phase("baseline", s.cfg.rubric, self.splits_of, run_id=run_id)
+        try:
+            s.run_phase(program, self.splits["val"] + self.splits["test"], ctx)
+        finally:
+            result = self.outcome.baseline = {split: summarize(ctx.rows, self._ids(split)) for split in ("val", "test")}
+            s.tracker.log_metrics(run_id, {f"{split}_pass_rate": result[split]["pass_rate"] or 0.0 for split in result})
+            s.tracker.end(run_id)
+        return program
+
+    def study(self) -> optuna.Study:
+        """The study over rubric structure, each trial with its DSPy optimizer (or the workers' study)."""
+        s, search = self.s, self.s.cfg.search
+        self.outcome.study_storage = storage_url(s.cfg, s.out)
+        if search.external:
+            study = self.outcome.study = join_study(
+                search.study_name or "", shared_storage(search.storage or ""), search.seed
+            )
+            s.note(f"waiting for the workers of study {study.study_name} ({search.n_trials} trials)")
+            wait_for_trials(study, search.n_trials, timeout=search.wait_minutes * 60)
+        else:
+            study = self.outcome.study = open_study(s.cfg, s.out)
+            run_study(study, TrialRunner(s, self.splits), search.n_trials)
+        return study
+
+    def final(self, baseline: AgenticSelfInstruct, best: optuna.trial.FrozenTrial | None) -> None:
+        """The best trial's harness (or the baseline, when no trial finished) on the test documents,
+        then exported."""
+        s = self.s
+        info: dict[str, Any] = {"trial": None, "reason": "all trials failed"}
+        if best is None:
+            s.note("no trial finished; the baseline harness is exported as the compiled one")
+            compiled = baseline
+        else:
+            compiled = s.bind(load_harness(Path(best.user_attrs["harness_dir"]), s.cfg)[0])
+            info = {
+                "trial": best.number,
+                "params": best.params,
+                "val_pass_rate": best.value,
+                "mean_gap": best.user_attrs.get("mean_gap"),
+            }
+        run_id = s.tracker.child("final", tags={"autodata.phase": "final"})
+        ctx = s.phase("final", compiled.policy.structure, self.splits_of, run_id=run_id, trial=info["trial"])
+        try:
+            s.run_phase(compiled, self.splits["test"], ctx)
+        finally:
+            self.outcome.compiled = {"test": summarize(ctx.rows, self._ids("test")), **info}
+            s.tracker.log_metrics(run_id, {"test_pass_rate": self.outcome.compiled["test"]["pass_rate"] or 0.0})
+            s.tracker.end(run_id)
+        self.outcome.instructions["compiled"] = instructions_of(compiled)
+        source = {"command": "compile", "candidate": fingerprint(compiled), "optimizer": metric_record(s.cfg), **info}
+        export_harness(compiled, s.cfg, s.out, source)
+        self.outcome.program = compiled
 
 
-def _main(args: argparse.Namespace) -> int:
+def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
     cfg = load_config(args)
     if args.dry_run:
-        from experiments.corpus import load_splits
-        from experiments.run.dryrun import compile_plan, render
-
         print(render(compile_plan(cfg, load_splits(cfg.corpus)[0])))
         return 0
-    out = args.out or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{cfg.preset}"
-    summary = compile_run(cfg, out, use_cache=not args.no_cache, quiet=args.quiet)
-    print_summary(summary)
+    out = default_out(args.out, cfg.preset)
+    print_summary(compile_run(cfg, out, lms=lms, use_cache=not args.no_cache, quiet=args.quiet))
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m experiments.compile",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 1)[1],
-    )
+    p = command_parser("compile", __doc__ or "")
     add_common(p)
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    return run_cli(_main, parser(), argv)
+def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
+    """The command line; `lms` (one per role) replaces the configured models (tests)."""
+    return run_cli(lambda args: _main(args, lms), parser(), argv)
 
 
 if __name__ == "__main__":

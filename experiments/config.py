@@ -13,9 +13,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from programs.judging import JudgeSettings
+from programs.loop import LOOP_ROLES
 from programs.structure import RubricStructure
 
-ROLES = ("challenger", "verifier", "weak", "strong", "judge", "reflection")
+ROLES = (*LOOP_ROLES, "reflection")  # every role a config names a model for
 
 
 class ConfigError(ValueError):

@@ -9,7 +9,8 @@ acceptance criterion; a compiled harness brings only its instructions, demos and
 Writes to --out: rounds.jsonl (phase = method), table.md, table.csv, evaluation.json, plots/*.png and,
 with --judge-repeats or --second-judge, judge reliability. MLflow: one parent run, a nested run per
 method. --from-rounds PATH rebuilds table and plots from a recorded rounds.jsonl without any LM call
-(unless --judge-repeats or --second-judge ask to re-judge its recorded answers).
+(unless --judge-repeats or --second-judge ask to re-judge its recorded answers). A budget stops the
+methods (or the re-judging) cleanly; the table is written from what ran.
 """
 
 from __future__ import annotations
@@ -21,29 +22,25 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Unpack
+
+import dspy
 
 from experiments.config import ConfigError, RunConfig
+from experiments.corpus import load_splits
 from experiments.lms.factory import build_second_judge
-from experiments.records.files import atomic_write_json, read_jsonl
-from experiments.records.progress import Progress
-from experiments.records.sink import PhaseContext, RoundSink
+from experiments.records.files import read_jsonl
 from experiments.report import method_table as mt
 from experiments.report.evaluation import NOTE, table_metrics, write_report
 from experiments.report.reliability import judge_reliability
-from experiments.run.build import bind_lms, configure_dspy, thresholds
-from experiments.run.cli import add_common, load_config, run_cli
+from experiments.run.cli import add_common, command_parser, default_out, load_config, reject_unused, run_cli
+from experiments.run.dryrun import methods_plans, regrade_plans, render
 from experiments.run.methods import build_method, parse_methods
-from experiments.run.phase import run_phase
-from experiments.tracking import Tracker
-from metrics import methods as mm
-from metrics.methods import method_stats
+from experiments.run.session import RunOptions, Session
+from metrics.methods import METHODS, method_stats
+from programs.loop import LOOP_ROLES
 
 log = logging.getLogger("autodata.evaluate")
-
-
-def _compile_summary(harness: Path | None) -> dict:
-    file = harness / "summary.json" if harness and harness.is_dir() else None
-    return json.loads(file.read_text(encoding="utf-8")) if file and file.exists() else {}
 
 
 @dataclass
@@ -64,157 +61,151 @@ class Options:
         return cls(n_boot=args.bootstrap, **{name: getattr(args, name) for name in names})
 
 
-def evaluate_run(
-    cfg: RunConfig, methods: list[str], out: Path, opts: Options, *, lms=None, use_cache=True, progress=None
-) -> dict:
-    from experiments.corpus import load_splits
-
-    out.mkdir(parents=True, exist_ok=True)
-    started, progress = time.monotonic(), progress or Progress()
-    split, harness, n_boot = opts.split, opts.harness, opts.n_boot
-    programs = {m: build_method(m, cfg, harness) for m in methods}  # config errors before any loading
-    splits, corpus = load_splits(cfg.corpus)
-    docs, doc_ids = splits[split], [d.id for d in splits[split]]
-    progress.note(f"corpus: {corpus.summary()}; evaluating on {split}: {len(docs)} document(s)")
-    compile_summary = _compile_summary(harness)
-    seen = set().union(*((compile_summary.get("corpus") or {}).get("splits", {}).get(s, []) for s in ("train", "val")))
-    if seen & set(doc_ids):
-        log.warning("%d evaluation document(s) were used to compile the harness", len(seen & set(doc_ids)))
-    if lms is None:
-        from experiments.lms.factory import build_lms
-
-        lms = build_lms(cfg.models)
-        if opts.second_judge:
-            lms["second_judge"] = build_second_judge(cfg.models, opts.second_judge)
-    configure_dspy(cfg, use_cache=use_cache)
-    atomic_write_json(out / "config.json", cfg.public_dict())
-    t, rows = thresholds(cfg), []
-    tags = {"autodata.command": "evaluate", "autodata.preset": cfg.preset}
-    with progress.display(), Tracker(cfg.tracking, run_name=f"evaluate-{out.name}", tags=tags) as tracker:
-        tracker.log_params(tracker.parent_id, {**cfg.flat(), "evaluate.methods": ",".join(methods), "split": split})
-        sink = RoundSink(out, tracker, progress)
-        for m, program in programs.items():
-            bind_lms(program, lms)
-            structure = program.policy.structure
-            run_id = tracker.child(m, params={"method": m, "structure": structure.model_dump_json()})
-            ctx = PhaseContext(m, run_id, {d: split for d in doc_ids}, cfg.acceptance.preset, t, structure)
-            run_phase(program, docs, sink, ctx, workers=cfg.workers)
-            rows += ctx.rows
-            tracker.log_metrics(run_id, table_metrics(method_stats(ctx.rows, doc_ids, m, n_boot=n_boot)))
-            tracker.end(run_id)
-        reliability = None
-        if opts.judge_repeats or lms.get("second_judge"):
-            progress.note(f"== judge reliability: {opts.judge_items} answers x {opts.judge_repeats} regrades")
-            reliability = judge_reliability(
-                rows,
-                lms["judge"],
-                repeats=opts.judge_repeats,
-                n_items=opts.judge_items,
-                temperature=opts.judge_temperature,
-                second_lm=lms.get("second_judge"),
-                settings=cfg.judge,
-            )
-        extra = {
-            "split": split,
-            "harness": str(harness) if harness else None,
-            "preset": cfg.preset,
-            "acceptance": {"preset": cfg.acceptance.preset, "thresholds": t.to_dict()},
-            "corpus": corpus.summary(),
-            "wall_seconds": round(time.monotonic() - started, 1),
-            "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id},
-            "crashed_documents": sink.crashed,  # document runs that raised outside any LM call
-        }
-        record = write_report(
-            rows,
-            doc_ids,
-            methods,
-            out,
-            n_boot=n_boot,
-            reliability=reliability,
-            trials=compile_summary.get("trials"),
-            extra=extra,
-        )
-        for name in ("table.md", "table.csv", "evaluation.json", "rounds.jsonl", "config.json"):
-            tracker.log_artifact(tracker.parent_id, out / name, "evaluation")
-        tracker.log_artifacts(tracker.parent_id, out / "plots", "plots")
-    return record
+def _used_to_compile(harness: Path | None) -> tuple[set[str], list[dict[str, Any]] | None]:
+    """The train/val document ids and the trials of the compile a harness directory came from."""
+    file = harness / "summary.json" if harness and harness.is_dir() else None
+    summary = json.loads(file.read_text(encoding="utf-8")) if file and file.exists() else {}
+    splits = (summary.get("corpus") or {}).get("splits", {})
+    return set(splits.get("train", [])) | set(splits.get("val", [])), summary.get("trials")
 
 
-def rejudge(args: argparse.Namespace, rows: list[dict]) -> dict | None:
-    """Judge reliability on recorded answers (--from-rounds): the configured judge, and --second-judge."""
-    if not (args.judge_repeats or args.second_judge):
+def _reliability(s: Session, rows: list[dict[str, Any]], opts: Options) -> dict[str, Any] | None:
+    """Judge reliability on these rows with the session's judge (and a second judge, when there is one)."""
+    second = s.lms.get("second_judge") or (
+        build_second_judge(s.cfg.models, opts.second_judge) if opts.second_judge else None
+    )
+    if not (opts.judge_repeats or second):
         return None
-    from experiments.lms.factory import build_lm
-
-    cfg = load_config(args)
-    configure_dspy(cfg, use_cache=not args.no_cache)
-    judge = build_lm("judge", cfg.models.judge, cfg.models)
-    second = build_second_judge(cfg.models, args.second_judge) if args.second_judge else None
-    o = Options.from_args(args)
+    s.note(f"== judge reliability: {opts.judge_items} answers x {opts.judge_repeats} regrades")
+    lm, n = s.lms["judge"], opts.judge_items
     return judge_reliability(
         rows,
-        judge,
-        repeats=o.judge_repeats,
-        n_items=o.judge_items,
-        temperature=o.judge_temperature,
+        lm,
+        repeats=opts.judge_repeats,
+        n_items=n,
+        temperature=opts.judge_temperature,
         second_lm=second,
-        settings=cfg.judge,
+        settings=s.cfg.judge,
     )
 
 
-def dry_run(cfg: RunConfig, methods: list[str], split: str) -> str:
-    """Estimated calls and tokens (experiments.run.dryrun): baselines as one-round runs, loops at full budget."""
-    from experiments.corpus import load_splits
-    from experiments.run.dryrun import estimate, render
+def evaluate_run(
+    cfg: RunConfig,
+    methods: list[str],
+    out: Path,
+    opts: Options,
+    **options: Unpack[RunOptions],
+) -> dict[str, Any]:
+    """Run every method on the split's documents into `out`; returns the evaluation record."""
+    started = time.monotonic()
+    programs = {m: build_method(m, cfg, opts.harness) for m in methods}  # config errors before any loading
+    splits, corpus = load_splits(cfg.corpus)
+    docs, doc_ids = splits[opts.split], [d.id for d in splits[opts.split]]
+    seen, trials = _used_to_compile(opts.harness)
+    if seen & set(doc_ids):
+        log.warning("%d evaluation document(s) were used to compile the harness", len(seen & set(doc_ids)))
+    params = {"evaluate.methods": ",".join(methods), "split": opts.split}
+    session = Session(cfg, out, "evaluate", roles=LOOP_ROLES, params=params, **options)
+    rows: list[dict[str, Any]] = []
+    ran: list[str] = []  # the methods that started (all of them, unless a budget stopped the run)
+    with session as s:
+        s.note(f"corpus: {corpus.summary()}; evaluating on {opts.split}: {len(docs)} document(s)")
+        reliability = None
+        with s.running():
+            for m, program in programs.items():
+                ran.append(m)
+                structure = s.bind(program).policy.structure
+                run_id = s.tracker.child(m, params={"method": m, "structure": structure.model_dump_json()})
+                ctx = s.phase(m, structure, dict.fromkeys(doc_ids, opts.split), run_id=run_id)
+                try:
+                    s.run_phase(program, docs, ctx)
+                finally:
+                    rows += ctx.rows
+                    s.tracker.log_metrics(run_id, table_metrics(method_stats(ctx.rows, doc_ids, m, n_boot=opts.n_boot)))
+                    s.tracker.end(run_id)
+            reliability = _reliability(s, rows, opts)
+        extra = {
+            "split": opts.split,
+            "harness": str(opts.harness) if opts.harness else None,
+            "preset": cfg.preset,
+            "acceptance": {"preset": cfg.acceptance.preset, "thresholds": s.thresholds.to_dict()},
+            "corpus": corpus.summary(),
+            "wall_seconds": round(time.monotonic() - started, 1),
+            "mlflow": {"tracking_uri": s.tracker.uri, "parent_run_id": s.tracker.parent_id},
+            "crashed_documents": s.sink.crashed,  # document runs that raised outside any LM call
+            "stopped_by": s.stopped_by,
+        }
+        record = write_report(
+            rows, doc_ids, ran, out, n_boot=opts.n_boot, reliability=reliability, trials=trials, extra=extra
+        )
+        for name in ("table.md", "table.csv", "evaluation.json", "rounds.jsonl", "config.json"):
+            s.tracker.log_artifact(s.tracker.parent_id, out / name, "evaluation")
+        s.tracker.log_artifacts(s.tracker.parent_id, out / "plots", "plots")
+    return record
 
-    docs = load_splits(cfg.corpus)[0][split]
-    one_round = cfg.model_copy(update={"loop": cfg.loop.model_copy(update={"max_rounds": 1})})
-    parts = [(one_round, [m for m in methods if m in mm.ONE_SHOT]), (cfg, [m for m in methods if m in mm.LOOPS])]
-    chars = [len(d.text) for d in docs]
-    return "\n\n".join(render(estimate(c, {m: len(docs) for m in ms}, chars)) for c, ms in parts if ms)
+
+def from_rounds(
+    cfg: RunConfig,
+    rows: list[dict[str, Any]],
+    methods: list[str],
+    out: Path,
+    opts: Options,
+    **options: Unpack[RunOptions],
+) -> dict[str, Any]:
+    """The table and plots of recorded rows; with regrades asked for (`opts`), judge reliability too,
+    in a session of the judge alone."""
+    doc_ids = sorted({r["doc_id"] for r in rows if r["phase"] in methods})
+    reliability, stopped = None, None
+    if opts.judge_repeats or opts.second_judge:
+        # The judge alone: no round sink, and the recorded run's config.json stays as it is.
+        judge_only: dict[str, Any] = {"roles": ("judge",), "sink": False, "write_config": False}
+        with Session(cfg, out, "evaluate", run_name=f"rejudge-{out.name}", **judge_only, **options) as s:
+            with s.running():
+                reliability = _reliability(s, [r for r in rows if r["phase"] in methods], opts)
+            stopped = s.stopped_by
+    return write_report(
+        rows, doc_ids, methods, out, n_boot=opts.n_boot, reliability=reliability, extra={"stopped_by": stopped}
+    )
 
 
-def _main(args: argparse.Namespace) -> int:
-    if args.dry_run and not args.from_rounds:
-        cfg = load_config(args)
-        print(dry_run(cfg, parse_methods(args.methods or "cot,grounded,self_instruct,agentic"), args.split))
-        return 0
+def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
+    cfg, opts, p = load_config(args), Options.from_args(args), parser()
     if args.from_rounds:
+        reject_unused(args, p, ("--harness", "--split"), "--from-rounds reads the methods and documents it recorded")
         rows = read_jsonl(args.from_rounds)
         if not rows:
             raise ConfigError(f"--from-rounds {args.from_rounds}: no rows")
-        present = [m for m in mm.METHODS if any(r["phase"] == m for r in rows)]
+        present = [m for m in METHODS if any(r["phase"] == m for r in rows)]
         methods = [m for m in parse_methods(args.methods) if m in present] if args.methods else present
-        doc_ids = sorted({r["doc_id"] for r in rows if r["phase"] in methods})
-        reliability = rejudge(args, [r for r in rows if r["phase"] in methods])
+        if args.dry_run:
+            picked = [r for r in rows if r["phase"] in methods]
+            plans = regrade_plans(cfg, picked, opts.judge_items, opts.judge_repeats, bool(opts.second_judge))
+            print("\n\n".join(map(render, plans)) or "Dry run: rebuilding the table makes no LM call.")
+            return 0
         out = args.out or args.from_rounds.parent
-        record = write_report(rows, doc_ids, methods, out, n_boot=args.bootstrap, reliability=reliability)
+        record = from_rounds(cfg, rows, methods, out, opts, lms=lms, use_cache=not args.no_cache, quiet=args.quiet)
     else:
-        cfg = load_config(args)
         methods = parse_methods(
             args.methods or "cot,grounded,self_instruct,agentic" + (",compiled" * bool(args.harness))
         )
-        out = args.out or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-evaluate"
-        progress = Progress(quiet=args.quiet)
-        record = evaluate_run(
-            cfg, methods, out, Options.from_args(args), use_cache=not args.no_cache, progress=progress
-        )
+        if args.dry_run:
+            print("\n\n".join(map(render, methods_plans(cfg, methods, load_splits(cfg.corpus)[0][args.split]))))
+            return 0
+        out = default_out(args.out, "evaluate")
+        record = evaluate_run(cfg, methods, out, opts, lms=lms, use_cache=not args.no_cache, quiet=args.quiet)
     print("\n" + mt.markdown_table(record["stats"]) + "\n\n" + mt.markdown_pairs(record["paired"]))
     print(f"\n{NOTE}\nplots: {', '.join(record['plots']) or 'none'}")
     crashed = record.get("crashed_documents") or []
     if crashed:
         print(f"CRASHED: {len(crashed)} document run(s); see crashed_documents in evaluation.json")
+    if record.get("stopped_by"):
+        print(f"STOPPED EARLY: {record['stopped_by']}")
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m experiments.evaluate",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 1)[1],
-    )
-    p.add_argument("--methods", help=f"comma-separated, from {','.join(mm.METHODS)} (default: all that apply)")
+    p = command_parser("evaluate", __doc__ or "")
+    p.add_argument("--methods", help=f"comma-separated, from {','.join(METHODS)} (default: all that apply)")
     p.add_argument("--harness", type=Path, help="compiled harness for method 'compiled' (a compile run directory)")
     p.add_argument("--split", default="test", choices=("train", "val", "test"), help="documents (default: test)")
     p.add_argument(
@@ -229,8 +220,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    return run_cli(_main, parser(), argv)
+def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
+    """The command line; `lms` (one per role) replaces the configured models (tests)."""
+    return run_cli(lambda args: _main(args, lms), parser(), argv)
 
 
 if __name__ == "__main__":

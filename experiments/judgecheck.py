@@ -4,8 +4,9 @@
 "Labelled data format"). The judge of the run config (models.judge and the judge settings, built by
 `experiments.run.build.build_judge`) grades every answer once, through the loop's error handling: one
 failed judging is recorded as an error for that answer and the run goes on; a permanent LM error (bad
-key, unknown model) stops the run with one line. The LM cache is off, so seconds are measured.
-`budget.*` and the judge's `models.judge.{max_concurrent,rpm,tpm}` apply; a budget stops the run cleanly.
+key, unknown model) stops the run with one line. The LM cache is off, so seconds are measured. It runs
+in a session of the judge alone (`experiments.run.session`): `budget.*` and the judge's
+`models.judge.{max_concurrent,rpm,tpm}` apply, and a budget stops the run cleanly.
 
 Writes to --out: config.json; verdicts.jsonl (one line per answer, appended and fsynced as answers
 are judged: id, verdicts in rubric order, seconds, and error when judging failed); judgecheck.json and
@@ -15,7 +16,8 @@ The same command with the same --out resumes: answers already judged are not jud
 --sample N judges a seeded sample that represents every answer source (quick iteration).
 --from-verdicts PATH rebuilds judgecheck.json and the table from a verdicts.jsonl and --labels with no
 LM call: this is how anyone recomputes the figures. --dry-run checks the labels and shows the answers
-that would be judged. MLflow: one run, judge settings as params, figures as metrics, files as artifacts.
+that would be judged, with an estimate of the judge's calls. MLflow: one run, judge settings as params,
+figures as metrics, files as artifacts.
 """
 
 from __future__ import annotations
@@ -26,32 +28,22 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from types import SimpleNamespace
+from typing import Any, Unpack
 
 import dspy
 
 from experiments.config import ConfigError, RunConfig
 from experiments.records.files import JsonlLog, atomic_write_json, atomic_write_text
 from experiments.records.labels import JudgedAnswer, LabelledAnswer, load_labels, read_verdicts, stratified_sample
-from experiments.records.progress import Progress
-from experiments.report.costs import prices
 from experiments.report.judgecheck_figures import figures, file_sha256, markdown
-from experiments.run.budget import BudgetGuard
-from experiments.run.build import build_judge, configure_dspy, role_limits
-from experiments.run.cli import add_common, load_config, run_cli
-from experiments.tracking import Tracker
-from programs import hooks
-from programs.budget import BudgetExceeded
-from programs.retry import RoleCaller, RoundFailure
-from programs.usage import UsageMeter
+from experiments.run.build import build_judge
+from experiments.run.cli import add_common, command_parser, default_out, load_config, reject_unused, run_cli
+from experiments.run.dryrun import judging_plan, render
+from experiments.run.session import RunOptions, Session
+from programs.alone import call_alone
+from programs.retry import RoundFailure
 
 VERDICTS, RECORD, TABLE = "verdicts.jsonl", "judgecheck.json", "judgecheck.md"
-
-
-def judge_lm(cfg: RunConfig) -> dspy.LM:
-    from experiments.lms.factory import build_lm
-
-    return build_lm("judge", cfg.models.judge, cfg.models)
 
 
 def judge_settings(cfg: RunConfig) -> dict[str, str]:
@@ -61,41 +53,25 @@ def judge_settings(cfg: RunConfig) -> dict[str, str]:
     return {**keep, "rubric.graded": flat["rubric.graded"]}
 
 
-def judge_one(judge, caller: RoleCaller, a: LabelledAnswer) -> JudgedAnswer:
+def judge_one(judge: dspy.Module, a: LabelledAnswer, retries: int, backoff: float) -> JudgedAnswer:
+    """One labelled answer judged through the loop's error policy; a failure is recorded, not raised."""
     started = time.monotonic()
-    verdicts: list[float] | None
-    error: str | None
     try:
-        got: list[float] = caller.call(
+        got: list[float] = call_alone(
+            judge,
             "judge",
             lambda: judge(a.question, a.rubric, a.answer, context=a.context, reference=a.reference_answer),
+            retries=retries,
+            backoff=backoff,
         )
-        verdicts, error = got, None
-        if len(got) != len(a.rubric):
-            verdicts, error = None, f"judge: {len(got)} verdicts for {len(a.rubric)} criteria"
+        verdicts, error = (
+            (got, None)
+            if len(got) == len(a.rubric)
+            else (None, f"judge: {len(got)} verdicts for {len(a.rubric)} criteria")
+        )
     except RoundFailure as failure:
         verdicts, error = None, f"judge: {failure.detail}"
     return JudgedAnswer(a.id, verdicts, round(time.monotonic() - started, 3), error)
-
-
-def judge_all(cfg: RunConfig, judge, todo: list[LabelledAnswer], log: JsonlLog, progress: Progress) -> str | None:
-    """Judge `todo` in order under the configured budget and rate limits, appending a line per answer;
-    returns why the budget stopped it, or None."""
-    guard = BudgetGuard(cfg.budget, prices(cfg))
-    with hooks.installed(budget=guard, limits=role_limits(cfg)):
-        for i, a in enumerate(todo, 1):
-            meter = UsageMeter()
-            caller = RoleCaller(SimpleNamespace(judge=judge), meter, cfg.loop.infra_retries, cfg.loop.backoff)
-            try:
-                judged = judge_one(judge, caller, a)
-            except BudgetExceeded as stop:
-                progress.note(f"stopped: {stop}; the answers judged so far are written")
-                return str(stop)
-            guard.add(meter.snapshot())
-            log.append(judged.to_row())
-            state = f"{len(judged.verdicts)} verdicts" if judged.verdicts is not None else judged.error
-            progress.note(f"[judgecheck] {i}/{len(todo)} {a.id}: {state} ({judged.seconds:.1f}s)")
-    return None
 
 
 def _resumable(out: Path, cfg: RunConfig, answers: list[LabelledAnswer], chosen: list[LabelledAnswer]) -> set[str]:
@@ -111,7 +87,7 @@ def _resumable(out: Path, cfg: RunConfig, answers: list[LabelledAnswer], chosen:
     return {j.id for j in done if j.verdicts is not None}
 
 
-def _metrics(record: dict) -> dict[str, float]:
+def _metrics(record: dict[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {"answers": record["judged"]["answers"], "failed": record["judged"]["failed"]}
     for key, fig in record["figures"].items():
         out.update({key: fig["value"], f"{key}_lo": fig["lo"], f"{key}_hi": fig["hi"]})
@@ -121,7 +97,7 @@ def _metrics(record: dict) -> dict[str, float]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def rebuild(labels: Path, verdicts: Path, out: Path, n_boot: int, *, allow_empty: bool = False) -> dict:
+def rebuild(labels: Path, verdicts: Path, out: Path, n_boot: int, *, allow_empty: bool = False) -> dict[str, Any]:
     """judgecheck.json and judgecheck.md from a verdicts file and its labels; no LM call."""
     answers = load_labels(labels)
     judged = read_verdicts(verdicts, answers)
@@ -133,71 +109,79 @@ def rebuild(labels: Path, verdicts: Path, out: Path, n_boot: int, *, allow_empty
     return record
 
 
-def judgecheck_run(cfg: RunConfig, labels: Path, out: Path, *, sample=None, seed=0, n_boot=2000, progress=None):
-    """Judge the (sampled) labelled answers into `out` and return the judgecheck.json record."""
-    progress = progress or Progress()
+def chosen_answers(labels: Path, sample: int | None, seed: int) -> tuple[list[LabelledAnswer], list[LabelledAnswer]]:
+    """Every labelled answer, and the ones to judge (a stratified sample, or all)."""
     answers = load_labels(labels)
-    chosen = stratified_sample(answers, sample, seed) if sample else answers
+    return answers, stratified_sample(answers, sample, seed) if sample else answers
+
+
+def judgecheck_run(
+    cfg: RunConfig,
+    labels: Path,
+    out: Path,
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+    n_boot: int = 2000,
+    **options: Unpack[RunOptions],
+) -> dict[str, Any]:
+    """Judge the (sampled) labelled answers into `out` and return the judgecheck.json record."""
+    answers, chosen = chosen_answers(labels, sample, seed)
     out.mkdir(parents=True, exist_ok=True)
-    JsonlLog(out / VERDICTS)  # drops a torn last line a killed run may have left
+    log = JsonlLog(out / VERDICTS)  # drops a torn last line a killed run may have left
     done = _resumable(out, cfg, answers, chosen)
-    judge = build_judge(cfg, judge_lm(cfg))
-    configure_dspy(cfg, use_cache=False)
-    atomic_write_json(out / "config.json", cfg.public_dict())
     todo = [a for a in chosen if a.id not in done]
-    progress.note(f"judging {len(todo)} of {len(chosen)} answer(s) with {cfg.models.judge.model}")
-    params = {"labels": str(labels), "labels.sha256": file_sha256(labels), "sample": sample, "seed": seed}
-    tags = {"autodata.command": "judgecheck", "autodata.preset": cfg.preset}
-    with Tracker(cfg.tracking, run_name=f"judgecheck-{out.name}", tags=tags) as tracker:
-        tracker.log_params(tracker.parent_id, {**judge_settings(cfg), **params, "bootstrap": n_boot})
-        stopped = judge_all(cfg, judge, todo, JsonlLog(out / VERDICTS), progress)
-        if stopped:
-            tracker.set_tags(tracker.parent_id, {"autodata.stopped_by": stopped})
+    params: dict[str, Any] = {**judge_settings(cfg), "labels": str(labels), "labels.sha256": file_sha256(labels)}
+    params.update({"sample": sample, "seed": seed, "bootstrap": n_boot})
+    options["use_cache"] = False  # every answer is judged anew, so its seconds are measured
+    with Session(cfg, out, "judgecheck", roles=("judge",), params=params, sink=False, **options) as s:
+        s.note(f"judging {len(todo)} of {len(chosen)} answer(s) with {cfg.models.judge.model}")
+        judge = build_judge(cfg, s.lms["judge"])
+        with s.running():
+            for i, a in enumerate(todo, 1):
+                judged = judge_one(judge, a, cfg.loop.infra_retries, cfg.loop.backoff)
+                log.append(judged.to_row())
+                state = judged.error or f"{len(judged.verdicts or [])} verdicts"
+                s.note(f"[judgecheck] {i}/{len(todo)} {a.id}: {state} ({judged.seconds:.1f}s)")
         record = rebuild(labels, out / VERDICTS, out, n_boot, allow_empty=True)
-        tracker.log_metrics(tracker.parent_id, _metrics(record))
+        record["stopped_by"] = s.stopped_by
+        s.tracker.log_metrics(s.tracker.parent_id, _metrics(record))
         for name in (VERDICTS, RECORD, TABLE, "config.json"):
-            tracker.log_artifact(tracker.parent_id, out / name, "judgecheck")
+            s.tracker.log_artifact(s.tracker.parent_id, out / name, "judgecheck")
     return record
 
 
-def _main(args: argparse.Namespace) -> int:
+def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
     if args.sample is not None and args.sample < 1:
         raise ConfigError(f"--sample {args.sample}: must be at least 1")
     if args.from_verdicts:
+        why = "--from-verdicts rebuilds the figures with no LM call"
+        reject_unused(args, parser(), ("--sample", "--seed", "--dry-run", "--no-cache", "--set", "--config"), why)
         out = args.out or args.from_verdicts.parent
         record = rebuild(args.labels, args.from_verdicts, out, args.bootstrap)
-    elif args.dry_run:
-        answers = load_labels(args.labels)
-        chosen = stratified_sample(answers, args.sample, args.seed) if args.sample else answers
-        counts = Counter(a.source for a in chosen)
-        print(f"{args.labels}: {len(answers)} labelled answers; would judge {len(chosen)}:")
-        print("\n".join(f"  {source}: {n}" for source, n in sorted(counts.items())))
-        return 0
     else:
         cfg = load_config(args)
-        out = args.out or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-judgecheck"
+        answers, chosen = chosen_answers(args.labels, args.sample, args.seed)
+        if args.dry_run:
+            counts = Counter(a.source for a in chosen)
+            print(f"{args.labels}: {len(answers)} labelled answers; would judge {len(chosen)}:")
+            print("\n".join(f"  {source}: {n}" for source, n in sorted(counts.items())))
+            print(render(judging_plan(cfg, "judgecheck", [len(a.rubric) for a in chosen])))
+            return 0
+        out = default_out(args.out, "judgecheck")
         record = judgecheck_run(
-            cfg,
-            args.labels,
-            out,
-            sample=args.sample,
-            seed=args.seed,
-            n_boot=args.bootstrap,
-            progress=Progress(quiet=args.quiet),
+            cfg, args.labels, out, sample=args.sample, seed=args.seed, n_boot=args.bootstrap, lms=lms, quiet=args.quiet
         )
         print(f"judge: {cfg.models.judge.model}")
     print(markdown(record))
+    if record.get("stopped_by"):
+        print(f"STOPPED EARLY: {record['stopped_by']}")
     print(f"written: {out / RECORD}, {out / TABLE}" + ("" if args.from_verdicts else f", {out / VERDICTS}"))
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m experiments.judgecheck",
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=__doc__.split("\n\n", 1)[1],
-    )
+    p = command_parser("judgecheck", __doc__ or "")
     p.add_argument("--labels", type=Path, required=True, help="labelled answers (JSON Lines; see docs/judging.md)")
     p.add_argument("--sample", type=int, help="judge N answers, every answer source represented (seeded)")
     p.add_argument("--seed", type=int, default=0, help="seed of --sample (default: %(default)s)")
@@ -207,8 +191,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    return run_cli(_main, parser(), argv)
+def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
+    """The command line; `lms` ({"judge": LM}) replaces the configured judge model (tests)."""
+    return run_cli(lambda args: _main(args, lms), parser(), argv)
 
 
 if __name__ == "__main__":

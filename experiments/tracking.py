@@ -4,6 +4,12 @@ One parent run per command; child runs (phases, Optuna trials) are created with 
 through `MlflowClient`, so threads can log without MLflow's thread-local active-run stack. Every call
 is guarded: the first failure of each kind is warned about once, later ones are counted, and local run
 files stay complete whatever happens to the tracking store. Disabled tracking makes every call a no-op.
+
+`Tracker(...)` is a context manager. By default entering it creates the parent run and leaving it ends
+the run (FINISHED, FAILED, or KILLED on Ctrl-C). `attach_to=<run id>` makes an existing run the parent
+(a study's run that several workers log into): it is not ended on exit; when it cannot be found, the
+tracker warns and makes its own. `end_on_exit=False` leaves a created run RUNNING for a later process
+to end (`end(run_id)`).
 """
 
 from __future__ import annotations
@@ -30,8 +36,17 @@ def resolve_uri(cfg: TrackingConfig) -> str:
 
 
 class Tracker:
-    def __init__(self, cfg: TrackingConfig, run_name: str, tags: dict[str, str] | None = None):
+    def __init__(
+        self,
+        cfg: TrackingConfig,
+        run_name: str,
+        tags: dict[str, str] | None = None,
+        *,
+        attach_to: str | None = None,
+        end_on_exit: bool = True,
+    ):
         self.cfg, self.run_name, self.tags = cfg, run_name, tags or {}
+        self.attach_to, self.end_on_exit, self.owned = attach_to, end_on_exit, True
         self.enabled = cfg.enabled
         self.uri = resolve_uri(cfg) if cfg.enabled else None
         self.client: Any = None  # an MlflowClient once entered (mlflow is imported lazily)
@@ -69,6 +84,8 @@ class Tracker:
 
             mlflow.set_tracking_uri(uri)
             self.client = MlflowClient(tracking_uri=uri)
+            if self.attach_to and self._attach(self.attach_to):
+                return self
             exp = self.client.get_experiment_by_name(self.cfg.experiment)
             if exp is None:
                 kwargs = {}
@@ -90,9 +107,18 @@ class Tracker:
             self.client = None
         return self
 
+    def _attach(self, run_id: str) -> bool:
+        try:
+            run = self.client.get_run(run_id)
+        except Exception as exc:
+            log.warning("MLflow run %s is not in %s (%s); logging to a run of this process", run_id, self.uri, exc)
+            return False
+        self.experiment_id, self.parent_id, self.owned = run.info.experiment_id, run.info.run_id, False
+        return True
+
     def __exit__(self, exc_type, exc, tb) -> None:
         status = "FINISHED" if exc_type is None else ("KILLED" if exc_type is KeyboardInterrupt else "FAILED")
-        if self.parent_id:
+        if self.parent_id and self.owned and self.end_on_exit:
             self._guard("end run", self.client.set_terminated, self.parent_id, status)
 
     # --- runs --------------------------------------------------------------------------------
@@ -153,6 +179,20 @@ class Tracker:
         for key, value in tags.items():
             if run_id:
                 self._guard("set tag", self.client.set_tag, run_id, key, str(value))
+
+    def log_dspy_model(self, program: Any, name: str, pip_requirements: list[str]) -> None:
+        """Log a DSPy program as an MLflow model of the parent run. This flavour PICKLES the program
+        and DSPy's settings (cloudpickle); callers remove anything secret first."""
+        if not self.parent_id:
+            return
+
+        def log() -> None:
+            import mlflow.dspy
+
+            with self.active(self.parent_id):
+                mlflow.dspy.log_model(program, name=name, pip_requirements=pip_requirements, use_dspy_model_save=True)
+
+        self._guard("log model", log)
 
     def log_artifact(self, run_id: str | None, path: Path, artifact_path: str | None = None) -> None:
         if run_id and Path(path).exists():

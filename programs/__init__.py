@@ -4,13 +4,14 @@ from programs.challenger import Challenger
 from programs.errors import FatalLMError
 from programs.hooks import RunHooks
 from programs.judge import Judge
-from programs.loop import AgenticSelfInstruct
+from programs.loop import LOOP_ROLES, AgenticSelfInstruct
 from programs.records import Attempt, Candidate, Criterion, Decision, RoundRecord, VerifierReport
 from programs.solver import Solver
 from programs.structure import RubricStructure
 from programs.verifier import QualityVerifier
 
 __all__ = [
+    "LOOP_ROLES",
     "AgenticSelfInstruct",
     "Attempt",
     "Candidate",

@@ -29,6 +29,8 @@ from programs.solver import Solver
 from programs.usage import UsageMeter
 from programs.verifier import QualityVerifier
 
+# The loop's role modules (attributes of AgenticSelfInstruct), each bound to its own LM.
+LOOP_ROLES = ("challenger", "verifier", "weak", "strong", "judge")
 OFFTOPIC_ANSWER = (
     "It depends on many factors. In general, more data and better models help, and further research "
     "is needed to say more."
@@ -198,4 +200,4 @@ def _quality_detail(report: VerifierReport) -> str:
     return f"{prefix}: {report.feedback}" if report.feedback else prefix
 
 
-__all__ = ["OFFTOPIC_ANSWER", "AgenticSelfInstruct"]
+__all__ = ["LOOP_ROLES", "OFFTOPIC_ANSWER", "AgenticSelfInstruct"]

@@ -26,6 +26,7 @@ provider (llama_server.py) that sends the schema as a GBNF `grammar`, and replie
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import dspy
@@ -106,16 +107,18 @@ def build_second_judge(models: ModelsConfig, model: str) -> dspy.LM:
     return build_lm("judge", spec, models)
 
 
-def ensure_embedded(models: ModelsConfig) -> dict[str, Path]:
-    """Assemble and verify every embedded model the config uses, so a run fails at start, not mid-way.
+def ensure_embedded(models: ModelsConfig, roles: Iterable[str] = ROLES) -> dict[str, Path]:
+    """Assemble and verify every embedded model these roles use, so a run fails at start, not mid-way
+    (`experiments.run.session` calls it before anything is written).
 
     Raises EmbeddedModelError (one line, with the install command) when packages are missing.
     """
-    specs = [getattr(models, role).model for role in ROLES]
+    specs = [getattr(models, role).model for role in roles]
     names = sorted({m[len(EMBEDDED_PREFIX) :] for m in specs if m.startswith(EMBEDDED_PREFIX)})
     return {name: model_path(name) for name in names}
 
 
-def build_lms(models: ModelsConfig) -> dict[str, dspy.LM]:
-    """One LM per role, keyed by role name (challenger, verifier, weak, strong, judge, reflection)."""
-    return {role: build_lm(role, getattr(models, role), models) for role in ROLES}
+def build_lms(models: ModelsConfig, roles: Iterable[str] = ROLES) -> dict[str, dspy.LM]:
+    """One LM per role, keyed by role name (by default every role: challenger, verifier, weak, strong,
+    judge, reflection)."""
+    return {role: build_lm(role, getattr(models, role), models) for role in roles}

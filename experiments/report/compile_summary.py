@@ -1,28 +1,54 @@
 """The compile run's summary: `summary.json` contents and the headline MLflow metrics.
 
-Built from the phase results and, for run-wide totals (usage, cost, failures, LM errors), from every row
-of `rounds.jsonl`, so the totals include the trials' optimize/select rounds, plus `repeats.jsonl` (rounds
-an optimizer ran again: their calls were made too). Documents that crashed are listed, never folded
-into the rejections. No LM calls, no writes.
+Built from the `CompileOutcome` (what the phases produced; a phase a budget stop never reached is None)
+and, for run-wide totals (usage, cost, failures, LM errors), from every row of `rounds.jsonl`, so the
+totals include the trials' optimize/select rounds, plus `repeats.jsonl` (rounds an optimizer ran again:
+their calls were made too). Documents that crashed are listed, never folded into the rejections. No LM
+calls, no writes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import optuna
+
 from experiments.config import ROLES, RunConfig
+from experiments.corpus import CorpusLoad
 from experiments.records.files import read_jsonl
-from experiments.report.costs import cost
+from experiments.report.costs import cost, prices
 from experiments.report.instructions import read_instructions
 from experiments.report.summary import cache_totals, merge_usage, summarize
-from experiments.run.build import metric_record, thresholds
+from experiments.tracking import Tracker
 from metrics.comparison import compare
+from programs.loop import AgenticSelfInstruct
 from programs.usage import total_tokens
 
 
-def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str, Any]:
-    study = state["study"]
+@dataclass
+class CompileOutcome:
+    """What a compile's phases produced, filled as each finishes (a phase never reached stays None)."""
+
+    splits: dict[str, list[str]]  # document ids per split
+    acceptance: dict[str, Any]  # preset and thresholds
+    optimizer: dict[str, Any]  # name, metric, applied weights, max_metric_calls
+    baseline: dict[str, Any] | None = None  # {"val": summary, "test": summary}
+    compiled: dict[str, Any] | None = None  # {"test": summary, "trial": ..., "params": ..., ...}
+    instructions: dict[str, Any] = field(default_factory=lambda: {"baseline": None, "compiled": None})
+    study: optuna.Study | None = None
+    study_storage: str | None = None
+    program: AgenticSelfInstruct | None = None  # the compiled harness, once exported
+    stopped_by: str | None = None
+    crashed: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build_summary(
+    cfg: RunConfig, out: Path, corpus: CorpusLoad, outcome: CompileOutcome, tracker: Tracker
+) -> dict[str, Any]:
+    study = outcome.study
     rows = read_jsonl(out / "rounds.jsonl")
     repeats = read_jsonl(out / "repeats.jsonl")
     everything = summarize(rows, sorted({r["doc_id"] for r in rows})) if rows else None
@@ -31,22 +57,18 @@ def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str,
     return {
         "preset": cfg.preset,
         "out": str(out),
-        "stopped_by": state.get("stopped_by"),
+        "stopped_by": outcome.stopped_by,
         "models": {role: getattr(cfg.models, role).model for role in ROLES},
-        "optimizer": {**metric_record(cfg), "max_metric_calls": cfg.optimizer.max_metric_calls},
-        "corpus": {
-            "summary": corpus.summary(),
-            "licences": corpus.licences(),
-            "splits": {k: [d.id for d in v] for k, v in state["splits"].items()},
-        },
-        "acceptance": {"preset": cfg.acceptance.preset, "thresholds": thresholds(cfg).to_dict()},
-        "baseline": state["baseline"],
-        "compiled": state["compiled"],
+        "optimizer": outcome.optimizer,
+        "corpus": {"summary": corpus.summary(), "licences": corpus.licences(), "splits": outcome.splits},
+        "acceptance": outcome.acceptance,
+        "baseline": outcome.baseline,
+        "compiled": outcome.compiled,
         # Baseline vs compiled on the test documents, with intervals (metrics.comparison).
-        "comparison": _comparison(rows, state),
-        "instructions": state.get("instructions"),
+        "comparison": _comparison(rows, outcome),
+        "instructions": outcome.instructions,
         "trials": [_trial_row(tr) for tr in study.trials] if study else [],
-        "study": {"name": study.study_name, "storage": _storage_of(cfg, out)} if study else None,
+        "study": {"name": study.study_name, "storage": outcome.study_storage} if study else None,
         # Every LM call of the run: recorded rounds of every phase and rounds run again (repeats.jsonl).
         "usage_by_role": usage,
         "cache": cache_totals(usage),
@@ -56,22 +78,22 @@ def build_summary(cfg, out, corpus, state, tracker, table, seconds) -> dict[str,
         }
         if everything
         else None,
-        "crashed_documents": state.get("crashed", []),
-        "cost": cost(usage, table),
+        "crashed_documents": outcome.crashed,
+        "cost": cost(usage, prices(cfg)),
         "mlflow": {"tracking_uri": tracker.uri, "parent_run_id": tracker.parent_id, "failures": tracker.failures},
-        "wall_seconds": round(seconds, 1),
+        "wall_seconds": round(outcome.seconds, 1),
     }
 
 
-def _comparison(rows: list[dict], state: dict[str, Any]) -> dict[str, Any] | None:
-    if state["baseline"] is None:
+def _comparison(rows: list[dict[str, Any]], outcome: CompileOutcome) -> dict[str, Any] | None:
+    if outcome.baseline is None:
         return None
-    crashed = {c["doc_id"] for c in state.get("crashed", []) if c["phase"] in ("baseline", "final")}
-    test_ids = [d.id for d in state["splits"]["test"] if d.id not in crashed]
-    return compare(rows, test_ids, compiled=state["compiled"] is not None)
+    crashed = {c["doc_id"] for c in outcome.crashed if c["phase"] in ("baseline", "final")}
+    test_ids = [d for d in outcome.splits["test"] if d not in crashed]
+    return compare(rows, test_ids, compiled=outcome.compiled is not None)
 
 
-def with_optimizer_calls(usage: dict[str, dict], study) -> dict[str, dict]:
+def with_optimizer_calls(usage: dict[str, dict[str, float]], study: optuna.Study | None) -> dict[str, dict[str, float]]:
     """`usage` plus the calls the trials' optimizers made themselves (reflection, proposals), which belong
     to no round; each trial keeps them in its `optimizer_usage` attribute."""
     merged = {role: dict(u) for role, u in usage.items()}
@@ -111,7 +133,7 @@ def gain_metrics(comparison: dict[str, Any] | None) -> dict[str, float]:
     return out
 
 
-def _trial_row(trial) -> dict[str, Any]:
+def _trial_row(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
     return {
         "number": trial.number,
         "state": trial.state.name,
@@ -125,9 +147,3 @@ def _trial_row(trial) -> dict[str, Any]:
         # What the trial's optimizer wrote, predictor by predictor (None for a trial that exported nothing).
         "instructions": read_instructions(trial.user_attrs.get("harness_dir")),
     }
-
-
-def _storage_of(cfg: RunConfig, out: Path) -> str:
-    from experiments.study.storage import storage_url
-
-    return storage_url(cfg, out)

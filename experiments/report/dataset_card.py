@@ -16,6 +16,7 @@ from typing import Any
 
 from experiments.config import RunConfig
 from experiments.records.files import atomic_write_text
+from programs.loop import LOOP_ROLES
 
 FIELDS = (
     "doc_id",
@@ -127,8 +128,7 @@ def card(
         *_empty_note(rows, failure_mix),
         "## Provenance",
         f"- harness: {harness.get('source', {})}",
-        f"- role models: {harness.get('models')} (this run: "
-        f"{ {r: getattr(cfg.models, r).model for r in ('challenger', 'verifier', 'weak', 'strong', 'judge')} })",
+        f"- role models: {harness.get('models')} (this run: { {r: getattr(cfg.models, r).model for r in LOOP_ROLES} })",
         f"- acceptance preset: {t['preset']}, thresholds: {t['thresholds']}",
         f"- rubric structure: {harness['structure']}",
         f"- corpus source: {cfg.corpus.source}",

@@ -9,9 +9,11 @@ with the run's judge protocol (`judge.*`):
 - cross-agreement (optional): a second judge model grades each answer once, at its own settings.
   Reported: verdict agreement and Cohen's kappa against the recorded verdicts, the mean score
   difference (second minus recorded: leniency) and its absolute mean, and the score correlation.
-A grade that fails (unparseable reply, transient error) is counted and left out; a permanent LM error
-raises `FatalLMError`. The agreement statistics are pure functions in `metrics.judge_agreement`; the
-caller builds the judge LMs (`experiments.lms.factory.build_second_judge` for a second one).
+Every grading goes through the loop's error policy and the run's hooks (`programs.alone`): a grade
+that fails (unparseable reply, transient error) is counted and left out, a permanent LM error raises
+`FatalLMError`, a bug `UnexpectedError`; the run's budget and the judge's rate limits apply. The
+agreement statistics are pure functions in `metrics.judge_agreement`; the caller builds the judge LMs
+(`experiments.lms.factory.build_second_judge` for a second one).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from dataclasses import dataclass
 import dspy
 
 from metrics.judge_agreement import Regraded, cross_agreement, self_agreement
-from programs.errors import FatalLMError, UnexpectedError, classify
+from programs.alone import call_alone
 from programs.judging import JudgeSettings, make_judge
 from programs.records import Criterion
+from programs.retry import RoundFailure
 
 
 @dataclass
@@ -65,16 +68,18 @@ def sample_items(rows: list[dict], n_items: int, seed: int = 0) -> list[Item]:
 
 
 def grade(judge: dspy.Module, item: Item, lm: dspy.LM) -> list[float] | None:
-    """One grading of one answer with `lm`, or None when it failed for this answer only."""
+    """One grading of one answer with `lm` (the run's budget and limits apply), or None when it failed
+    for this answer only; a bad key or a bug raises (`programs.alone.call_alone`)."""
+    judge.set_lm(lm)
     try:
-        judge.set_lm(lm)
-        return judge(item.question, item.rubric, item.answer, context=item.context, reference=item.reference)
-    except Exception as exc:
-        kind = classify(exc)
-        if kind in ("permanent", "systemic"):  # a bad key, or a bug: never a failed grading
-            fatal = FatalLMError if kind == "permanent" else UnexpectedError
-            raise fatal("judge", getattr(lm, "model", "unset"), exc) from exc
+        verdicts: list[float] = call_alone(
+            judge,
+            "judge",
+            lambda: judge(item.question, item.rubric, item.answer, context=item.context, reference=item.reference),
+        )
+    except RoundFailure:
         return None
+    return verdicts
 
 
 def judge_reliability(

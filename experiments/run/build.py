@@ -22,10 +22,8 @@ from metrics.metric import effective_weights
 from metrics.policy import HarnessPolicy
 from programs.judging import make_judge
 from programs.limits import Limit, RoleLimits
-from programs.loop import AgenticSelfInstruct
+from programs.loop import LOOP_ROLES, AgenticSelfInstruct
 from programs.structure import RubricStructure
-
-ROLE_MODULES = ("challenger", "verifier", "weak", "strong", "judge")
 
 
 def thresholds(cfg: RunConfig) -> Thresholds:
@@ -59,7 +57,7 @@ def build_program(
 
 
 def bind_lms(program: AgenticSelfInstruct, lms: dict[str, dspy.LM]) -> AgenticSelfInstruct:
-    for role in ROLE_MODULES:
+    for role in LOOP_ROLES:
         getattr(program, role).set_lm(lms[role])
     return program
 
@@ -79,7 +77,7 @@ def role_limits(cfg: RunConfig) -> RoleLimits:
             role: Limit(
                 getattr(cfg.models, role).max_concurrent, getattr(cfg.models, role).rpm, getattr(cfg.models, role).tpm
             )
-            for role in ROLE_MODULES
+            for role in LOOP_ROLES
         }
     )
 
@@ -87,7 +85,7 @@ def role_limits(cfg: RunConfig) -> RoleLimits:
 def configure_dspy(cfg: RunConfig, cache_dir: Path | None = None, use_cache: bool = True) -> None:
     """Global DSPy settings, set once from the main thread (DSPy forbids configure() from others)."""
     if use_cache:
-        directory = cache_dir or Path(cfg.cache_dir or os.environ.get("DSPY_CACHEDIR", Path.home() / ".dspy_cache"))
+        directory = cache_dir or Path(cfg.cache_dir or os.environ.get("DSPY_CACHEDIR") or Path.home() / ".dspy_cache")
         dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=str(directory))
     else:
         dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)

@@ -1,8 +1,11 @@
 """Shared command-line plumbing: common options, config loading, logging, and one-line errors.
 
-User errors (bad config, unknown preset/optimizer/model, missing files, permanent LM failures) print
-one line `autodata: error: ...` and exit with status 2 (usage) or 1 (run); a traceback appears only
-with --debug. Ctrl-C exits 130 after the files written so far are left in place.
+Every command builds its parser with `command_parser` and `add_common`, reads its `RunConfig` with
+`load_config`, and runs under `run_cli`. User errors (bad config, unknown preset/optimizer/model, missing
+files or model packages, permanent LM failures) print one line `autodata: error: ...` and exit with
+status 2 (usage) or 1 (run); a traceback appears only with --debug. Ctrl-C exits 130 after the files
+written so far are left in place. An option a command mode does not use is rejected with one line
+(`reject_unused`), never silently ignored.
 """
 
 from __future__ import annotations
@@ -10,14 +13,32 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+import time
 import tomllib
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from experiments.config import ConfigError, RunConfig, build_config, merge
+from experiments.lms.embedded import EmbeddedModelError
 from experiments.presets import PRESETS, preset
+from experiments.run.harness import config_for_harness
+from optimizers.registry import UnknownOptimizerError
+from programs.errors import FatalLMError
+
+
+def command_parser(name: str, doc: str) -> argparse.ArgumentParser:
+    """A command's parser: `python -m experiments.<name>`, described by its module docstring."""
+    head, _, rest = doc.partition("\n\n")
+    return argparse.ArgumentParser(
+        prog=f"python -m experiments.{name}",
+        description=head,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=rest,
+    )
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -67,9 +88,29 @@ def config_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def setup_logging(debug: bool, quiet: bool) -> None:
-    import os
+def default_out(out: Path | None, label: str) -> Path:
+    """--out, or runs/<time>-<label>."""
+    return out or Path("runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{label}"
 
+
+def reject_unused(args: argparse.Namespace, parser: argparse.ArgumentParser, flags: Iterable[str], why: str) -> None:
+    """ConfigError (one line) when any of these options was given: this mode does not use it (`why`)."""
+    for flag in flags:
+        dest = "overrides" if flag == "--set" else flag.lstrip("-").replace("-", "_")
+        if getattr(args, dest) != parser.get_default(dest):
+            raise ConfigError(f"{flag} does not apply here: {why}")
+
+
+def harness_run_config(args: argparse.Namespace) -> RunConfig:
+    """The run config of `generate` and `shard` (--harness on --docs, `run.harness.config_for_harness`):
+    only what the user set explicitly (a --config file, --set) overrides the harness's models."""
+    if not args.harness.exists():
+        raise ConfigError(f"--harness {args.harness}: no such directory")
+    explicit = config_file(args.config) if args.config else {}
+    return config_for_harness(args.harness, args.docs, load_config(args), explicit, args.overrides)
+
+
+def setup_logging(debug: bool, quiet: bool) -> None:
     # MLflow configures its own logger when imported (INFO, its own handler): only its warnings, unless --debug.
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "DEBUG" if debug else "WARNING")
     level = logging.DEBUG if debug else (logging.WARNING if quiet else logging.INFO)
@@ -90,26 +131,15 @@ def setup_logging(debug: bool, quiet: bool) -> None:
     ):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     if not debug:
-        import warnings
-
         warnings.filterwarnings("ignore")
 
 
-def user_errors() -> tuple[type[BaseException], ...]:
-    from optimizers.registry import UnknownOptimizerError
-    from programs.errors import FatalLMError
-
-    errors: list[type[BaseException]] = [ConfigError, FatalLMError, UnknownOptimizerError, FileNotFoundError]
-    try:
-        from experiments.lms.embedded import EmbeddedModelError
-
-        errors.append(EmbeddedModelError)
-    except ImportError:
-        pass
-    return tuple(errors)
+USER_ERRORS = (ConfigError, FatalLMError, UnknownOptimizerError, FileNotFoundError, EmbeddedModelError)
 
 
-def run_cli(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser, argv=None) -> int:
+def run_cli(
+    main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser, argv: list[str] | None = None
+) -> int:
     args = parser.parse_args(argv)
     setup_logging(args.debug, args.quiet)
     try:
@@ -120,7 +150,7 @@ def run_cli(main: Callable[[argparse.Namespace], int], parser: argparse.Argument
             file=sys.stderr,
         )
         return 130
-    except user_errors() as exc:
+    except USER_ERRORS as exc:
         if args.debug:
             raise
         print(f"autodata: error: {exc}", file=sys.stderr)

@@ -8,6 +8,9 @@ than their metric-call budget (GEPA's is a soft limit) and their own proposal ca
 here. Tokens are rougher still: about four characters per token for documents, typical reply lengths
 capped by each role's `max_tokens`, and no growth of prompts from feedback or demos. Dollars use the
 same price table as the run (embedded models are local, $0; roles without a price are unknown).
+Plans: `compile_plan` (a compile), `trials_plan` (a worker's trials), `estimate` (document runs of any
+command: generate, shard, evaluate, the calibration probe) and `judging_plan` (the judge alone:
+judgecheck, re-grading recorded answers).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from experiments.config import RunConfig
 from experiments.report.costs import cost, prices, role_usd_text, usd_text
+from metrics.methods import LOOPS, ONE_SHOT
 
 # Typical prompt overheads (instructions, field descriptions, feedback) and reply lengths, in tokens.
 OVERHEAD = {"challenger": 450, "verifier": 650, "weak": 250, "strong": 250, "judge": 350, "reflection": 2500}
@@ -26,7 +30,7 @@ REPLY = {"challenger": 600, "verifier": 90, "weak": 300, "strong": 300, "judge":
 def judged_answers(cfg: RunConfig) -> int:
     """Answers the judge reads per round in the worst case: the solvers' samples, the sanity checks'
     reference and off-topic answers, and the probability judge's anchors (the context restated and the
-    reference answer, which the sanity check then reuses)."""
+    reference answer, which the sanity check then reuses; each penalty item's own text is one more call)."""
     answers = 2 * cfg.loop.n_samples + (2 if cfg.loop.sanity_checks else 0)
     if cfg.judge.protocol == "probability" and cfg.judge.calibration == "anchored":
         answers += 1 if cfg.loop.sanity_checks else 2
@@ -44,7 +48,9 @@ def per_document_run(cfg: RunConfig, doc_tokens: float) -> dict[str, dict[str, f
     n, rounds = cfg.loop.n_samples, cfg.loop.max_rounds
     criteria = cfg.rubric.max_positive + (cfg.rubric.max_penalties if cfg.rubric.allow_penalties else 0)
     answers, per_answer = judged_answers(cfg), 1 if cfg.judge.protocol == "joint" else criteria
-    calls = {"challenger": 1, "verifier": 1, "weak": n, "strong": n, "judge": answers * per_answer}
+    anchored = cfg.judge.protocol == "probability" and cfg.judge.calibration == "anchored"
+    own_texts = cfg.rubric.max_penalties if anchored and cfg.rubric.allow_penalties else 0  # penalty anchors
+    calls = {"challenger": 1, "verifier": 1, "weak": n, "strong": n, "judge": answers * per_answer + own_texts}
     prompt = {
         "challenger": doc_tokens,
         "verifier": doc_tokens + 40 * criteria,
@@ -86,20 +92,62 @@ def estimate(cfg: RunConfig, docs_by_phase: dict[str, int], doc_chars: list[int]
     }
 
 
-def compile_plan(cfg: RunConfig, splits: dict[str, list]) -> dict[str, Any]:
+def compile_plan(cfg: RunConfig, splits: dict[str, list[Any]]) -> dict[str, Any]:
+    """A compile: the baseline on validation and test, the study's trials, the final phase on test."""
     n_val, n_test = len(splits["val"]), len(splits["test"])
-    trials = cfg.search.n_trials
+    return trials_plan(cfg, splits, cfg.search.n_trials, {"baseline": n_val + n_test, "final": n_test})
+
+
+def trials_plan(
+    cfg: RunConfig, splits: dict[str, list[Any]], trials: int, other_phases: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """`trials` trials of the study (a worker's share, or a compile's with its `other_phases`): each runs
+    the optimizer's metric calls on training documents and selects on the validation documents."""
     phases = {
-        "baseline": n_val + n_test,
+        **(other_phases or {}),
         "optimize": trials * cfg.optimizer.max_metric_calls,
-        "select": trials * n_val,
-        "final": n_test,
+        "select": trials * len(splits["val"]),
     }
     chars = [len(d.text) for docs in splits.values() for d in docs]
     # About one proposal per metric call (GEPA with minibatches of one spends two metric calls per
     # proposal, and a reply that does not parse is asked again per task).
     reflection = trials * cfg.optimizer.max_metric_calls if cfg.optimizer.name != "none" else 0
     return estimate(cfg, phases, chars, reflection_calls=reflection)
+
+
+def judging_plan(cfg: RunConfig, label: str, criteria: list[int], repeats: int = 1) -> dict[str, Any]:
+    """The judge alone grading answers with these rubric sizes, each `repeats` times (a judge check,
+    judge reliability): one call per answer (joint protocol) or one per criterion (the others)."""
+    joint = cfg.judge.protocol == "joint"
+    calls = repeats * sum(1 if joint else n for n in criteria)
+    prompt = OVERHEAD["judge"] + 300 + (25 * mean(criteria) if joint and criteria else 0)
+    reply = min(cfg.models.judge.max_tokens or REPLY["judge"], judge_reply(cfg, max(criteria, default=1)))
+    usage = {"judge": {"calls": calls, "prompt_tokens": int(calls * prompt), "completion_tokens": calls * reply}}
+    return {
+        "document_runs": {label: len(criteria) * repeats},
+        "usage_by_role": usage,
+        "cost": cost(usage, prices(cfg)),
+        "note": "an estimate, not a bound: typical prompt and reply lengths, no retries",
+    }
+
+
+def methods_plans(cfg: RunConfig, methods: list[str], docs: list[Any]) -> list[dict[str, Any]]:
+    """`evaluate`: the one-shot baselines as one-round runs, the loops at their full round budget."""
+    one_round = cfg.model_copy(update={"loop": cfg.loop.model_copy(update={"max_rounds": 1})})
+    parts = [(one_round, [m for m in methods if m in ONE_SHOT]), (cfg, [m for m in methods if m in LOOPS])]
+    chars = [len(d.text) for d in docs]
+    return [estimate(c, dict.fromkeys(ms, len(docs)), chars) for c, ms in parts if ms]
+
+
+def regrade_plans(
+    cfg: RunConfig, rows: list[dict[str, Any]], items: int, repeats: int, second: bool
+) -> list[dict[str, Any]]:
+    """`evaluate --from-rounds` with re-judging: `items` recorded answers graded `repeats` times, and once
+    more by a second judge."""
+    sizes = [len(r["rubric"]) for r in rows for a in r["weak"] + r["strong"] if a.get("score") is not None]
+    sample = sizes[:items]
+    plans = [judging_plan(cfg, "regrade", sample, repeats)] if repeats else []
+    return plans + ([judging_plan(cfg, "second judge", sample)] if second else [])
 
 
 def render(plan: dict[str, Any]) -> str:

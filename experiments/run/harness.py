@@ -4,6 +4,7 @@ A harness directory holds `program.json` (DSPy JSON state of the trainable predi
 demos, no LMs) and `harness.json` (format version, rubric structure, loop settings, acceptance preset
 and thresholds, and the role model names with no keys and no api bases). Loading rebuilds the program
 from code, loads the JSON state into it and binds LMs from the caller's config or environment.
+`config_for_harness` is the run config of a command that runs an exported harness (generate, shard).
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from experiments.config import ROLES, ConfigError, RunConfig
+from experiments.config import ROLES, ConfigError, RunConfig, build_config, merge
 from experiments.records.files import atomic_write_json, atomic_write_text
 from experiments.run.build import build_program, thresholds
-from programs.loop import AgenticSelfInstruct
+from experiments.tracking import Tracker
+from programs.loop import LOOP_ROLES, AgenticSelfInstruct
 from programs.structure import RubricStructure
 
 FORMAT = "autodata-harness"
 # 2: the challenger writes its rubric as positive_criteria + penalty_criteria fields (programs.rubric_fields).
 # DSPy loads a signature's saved field descriptions by position, so a version-1 program.json would label
 # the new fields wrongly: it is refused instead.
-VERSION = 2
+# 3: the challenger plans the paper's insight (an `insight` field before `context`).
+VERSION = 3
 
 
 def export_harness(program: AgenticSelfInstruct, cfg: RunConfig, out_dir: Path, source: dict[str, Any]) -> None:
@@ -42,25 +45,17 @@ def export_harness(program: AgenticSelfInstruct, cfg: RunConfig, out_dir: Path, 
 def unbound_copy(program: AgenticSelfInstruct) -> AgenticSelfInstruct:
     """A deep copy with every role's LM removed (LM objects hold API keys; they must not be pickled)."""
     twin = program.deepcopy()
-    for role in ("challenger", "verifier", "weak", "strong", "judge"):
+    for role in LOOP_ROLES:
         for _, predictor in getattr(twin, role).named_predictors():
             predictor.lm = None
     return twin
 
 
-def log_model(tracker, program: AgenticSelfInstruct) -> None:
+def log_model(tracker: Tracker, program: AgenticSelfInstruct) -> None:
     """Also log the harness as an MLflow DSPy model, LMs removed, beside the JSON export. This flavour
     PICKLES the program and DSPy's settings (cloudpickle), so compile calls it only with
     `tracking.log_pickled_model=true`. The JSON export stays canonical: `load_harness` never unpickles."""
-    import mlflow.dspy
-
-    def log() -> None:
-        with tracker.active(tracker.parent_id):
-            mlflow.dspy.log_model(
-                unbound_copy(program), name="harness", pip_requirements=["dspy==3.4.1"], use_dspy_model_save=True
-            )
-
-    tracker._guard("log model", log)
+    tracker.log_dspy_model(unbound_copy(program), name="harness", pip_requirements=["dspy==3.4.1"])
 
 
 def harness_record(program: AgenticSelfInstruct, cfg: RunConfig, source: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +105,19 @@ def harness_config(record: dict[str, Any], base: RunConfig) -> RunConfig:
     if "judge" in record:  # the judge the harness was compiled and measured with
         data["judge"] = record["judge"]
     return RunConfig.model_validate(data)
+
+
+def config_for_harness(
+    harness: Path, docs: Path, base: RunConfig, explicit: dict[str, Any], overrides: list[str]
+) -> RunConfig:
+    """The run config of `generate` and `shard`: the harness's role models unless a --config file
+    (`explicit`) or --set (`overrides`) names others, the documents of `docs`, the preset's (`base`)
+    corpus and tracking settings, and the harness's structure, loop, acceptance and judge."""
+    record = read_harness(harness)
+    models = {role: {"model": name} for role, name in record["models"].items()}
+    cfg = build_config(merge({"models": models}, explicit), overrides)
+    corpus = base.corpus.model_copy(update={"source": str(docs)})
+    return harness_config(record, cfg.model_copy(update={"corpus": corpus, "tracking": base.tracking}))
 
 
 def load_harness(path: Path, base: RunConfig) -> tuple[AgenticSelfInstruct, RunConfig, dict[str, Any]]:

@@ -37,10 +37,9 @@ def test_probe_runs_one_shot_on_train_and_unused_documents(tmp_path, monkeypatch
     docs = write_docs(tmp_path / "docs", n=6)
     overrides = [f"corpus.source={docs}", *SETTINGS, "corpus.n_train=1", "corpus.n_val=1", "corpus.n_test=2",
                  "tracking.enabled=false"]  # fmt: skip
-    args = cal.parser().parse_args(
-        ["--probe", "--docs", "3", "--no-cache", "--quiet", *[x for o in overrides for x in ("--set", o)]]
-    )
-    record = cal.probe(args, tmp_path / "out", lms=lms(EvalWorld(doc_plans=easy)))
+    argv = ["--probe", "--docs", "3", "--no-cache", "--quiet", "--out", str(tmp_path / "out")]
+    assert cal.main([*argv, *[x for o in overrides for x in ("--set", o)]], lms=lms(EvalWorld(doc_plans=easy))) == 0
+    record = json.loads((tmp_path / "out" / "calibration.json").read_text())
     rows = read_jsonl(tmp_path / "out" / "rounds.jsonl")
     assert {r["phase"] for r in rows} == {"probe"} and len(rows) == 3
     cfg = build_config({}, overrides)

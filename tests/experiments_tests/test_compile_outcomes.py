@@ -3,7 +3,6 @@ documents, and runs that accept nothing (cache off, scripted roles, no MLflow un
 
 from __future__ import annotations
 
-import functools
 import json
 
 import dspy
@@ -78,9 +77,8 @@ def test_nothing_accepted_still_writes_accepted_jsonl_and_generate_writes_an_emp
     assert (run / "accepted.jsonl").exists() and read_jsonl(run / "accepted.jsonl") == []
 
     new_docs = write_docs(in_tmp / "new_docs", n=2)
-    monkeypatch.setattr(generate, "generate_run", functools.partial(generate.generate_run, lms=lms))
     argv = ["--harness", str(run), "--docs", str(new_docs), "--out", str(in_tmp / "gen"), "--no-cache", "--quiet"]
-    assert generate.main([*argv, "--set", "tracking.enabled=false"]) == 0
+    assert generate.main([*argv, "--set", "tracking.enabled=false"], lms=lms) == 0
     assert "nothing was accepted" in capsys.readouterr().out
     gen = in_tmp / "gen"
     (data_file,) = (gen / "dataset" / "data").glob("train-*.parquet")

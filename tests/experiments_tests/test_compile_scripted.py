@@ -16,7 +16,7 @@ from experiments.records.progress import Progress
 from experiments.records.rows import recompute
 from testkit.scripted import ScriptedEngine
 from testkit.world import World
-from tests.support.workers import SETTINGS, write_docs
+from tests.support.workers import SETTINGS, command_line, write_docs
 
 REQUIRED = {
     "phase",
@@ -127,7 +127,6 @@ def test_mlflow_parent_and_nested_runs_with_round_curves(run):
 def test_exported_harness_generates_a_loadable_dataset_in_a_fresh_process(run, tmp_path):
     import os
     import subprocess
-    import sys
 
     import datasets
 
@@ -142,10 +141,8 @@ def test_exported_harness_generates_a_loadable_dataset_in_a_fresh_process(run, t
     gen_out = tmp_path / "gen"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.run_generate",
+        command_line(
+            "generate",
             "--harness",
             str(out),
             "--docs",
@@ -156,7 +153,7 @@ def test_exported_harness_generates_a_loadable_dataset_in_a_fresh_process(run, t
             "--quiet",
             "--set",
             "tracking.enabled=false",
-        ],
+        ),
         capture_output=True,
         text=True,
         env=env,

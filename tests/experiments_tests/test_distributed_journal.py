@@ -6,7 +6,18 @@ from pathlib import Path
 
 from experiments import worker
 from experiments.study.storage import make_storage
-from tests.support.workers import SETTINGS, check_shared_study, env, run_ok, sets, spawn, stop, wait_ok, write_docs
+from tests.support.workers import (
+    SETTINGS,
+    check_shared_study,
+    command_line,
+    env,
+    run_ok,
+    sets,
+    spawn,
+    stop,
+    wait_ok,
+    write_docs,
+)
 
 
 def test_two_workers_share_a_journal_study(tmp_path):
@@ -27,7 +38,7 @@ def test_two_workers_share_a_journal_study(tmp_path):
             stop(proc)
     check_shared_study(make_storage(storage), "s", out, n_trials=4)
 
-    report = worker.run(worker.parser().parse_args(["--status", "--study", "s", "--storage", storage]))
+    report = worker.status("s", storage)
     assert report["states"] == {"COMPLETE": 4} and report["budget"] == 4
     assert (Path(report["best"]["harness_dir"]) / "program.json").exists()  # ready for `generate --harness`
 
@@ -63,7 +74,6 @@ def test_compile_joins_the_workers_study_and_tests_its_best_trial(tmp_path):
     """Workers run the study; `compile --set search.external=true` waits for it and runs the final phase."""
     import json
     import subprocess
-    import sys
 
     from tests.support.workers import ROOT
 
@@ -82,17 +92,7 @@ def test_compile_joins_the_workers_study_and_tests_its_best_trial(tmp_path):
             stop(proc)
     external = sets("search.external=true", f"search.storage={storage}", "search.study_name=s", "search.n_trials=2")
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.run_compile",
-            "--out",
-            str(out),
-            "--no-cache",
-            "--quiet",
-            *config,
-            *external,
-        ],
+        command_line("compile", "--out", str(out), "--no-cache", "--quiet", *config, *external),
         env={**environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
@@ -18,6 +17,7 @@ from tests.support.postgres import free_port, postgres_cluster  # noqa: F401 - a
 from tests.support.workers import (
     SETTINGS,
     check_shared_study,
+    command_line,
     env,
     mlflow_server,
     run_ok,
@@ -87,7 +87,7 @@ def test_compile_logs_to_the_tracking_server_with_a_postgres_study(postgres_clus
     args = ["--out", str(out), "--quiet", "--no-cache"]
     args += sets(f"corpus.source={docs}", *SETTINGS, "search.n_trials=2", f"search.storage={storage}")
     done = subprocess.run(
-        [sys.executable, "-m", "tests.support.run_compile", *args],
+        command_line("compile", *args),
         env=env(tmp_path, MLFLOW_TRACKING_URI=tracking),
         capture_output=True,
         text=True,

@@ -23,11 +23,11 @@ def test_two_workers_shard_documents_and_the_merge_has_no_duplicates(tmp_path, m
     common = ["--queue", "q", "--storage", f"journal:{tmp_path / 'queue.log'}", "--harness", str(tmp_path / "harness")]
     common += ["--docs", str(docs), "--out", str(out), "--no-cache", "--quiet", "--set", "tracking.enabled=false"]
     environ = env(tmp_path)
-    created = run_ok(["--shard", "--create", *common], environ, tmp_path / "create.log")
+    created = run_ok(["--create", *common], environ, tmp_path / "create.log", command="shard")
     assert "'queued': 10" in created
 
     together = {**environ, "AUTODATA_TEST_DELAY": "0.01", "AUTODATA_TEST_BARRIER": f"{tmp_path / 'barrier'}:2"}
-    workers = [spawn(["--shard", *common], together, tmp_path / f"worker{i}.log") for i in range(2)]
+    workers = [spawn(common, together, tmp_path / f"worker{i}.log", "shard") for i in range(2)]
     try:
         wait_ok(workers, timeout=300)
     finally:
@@ -43,7 +43,8 @@ def test_two_workers_shard_documents_and_the_merge_has_no_duplicates(tmp_path, m
     for row in stray:
         JsonlLog(folders[1] / "rounds.jsonl").append(row)
 
-    summary = shard.run(shard.parser().parse_args(["--merge", *common]))
+    assert shard.main(["--merge", *common]) == 0
+    summary = json.loads((out / "summary.json").read_text())
     rows = read_jsonl(out / "rounds.jsonl")
     keys = [(r["doc_id"], r["round"]) for r in rows]
     assert len(keys) == len(set(keys)) and {r["doc_id"] for r in rows} == {f"paper{i}" for i in range(10)}

@@ -20,6 +20,7 @@ from experiments import judgecheck
 from experiments.config import build_config
 from experiments.records.labels import JudgedAnswer, load_labels, stratified_sample
 from experiments.report.judgecheck_figures import figures
+from experiments.run import session
 from experiments.run.build import build_judge
 from testkit.scripted import scripted_lm
 from tests.support.requires import missing
@@ -38,14 +39,18 @@ def lenient_on_mistakes(p):
     return {f"c{i}": bool(g) or row["source"] == "written/mistaken" for i, g in enumerate(row["gold"], 1)}
 
 
-def use_judge(monkeypatch, reply, name="judge"):
-    lm = scripted_lm(name, reply)
-    monkeypatch.setattr(judgecheck, "judge_lm", lambda cfg: lm)
-    return lm
+def judge(reply) -> dict[str, dspy.LM]:
+    """The run's judge LM, given to the command in place of the configured model."""
+    return {"judge": scripted_lm("judge", reply)}
 
 
-def run(argv: list[str], capsys) -> tuple[int, str, list[str]]:
-    code = judgecheck.main(argv)
+def no_judge(monkeypatch):
+    """Fail the test if the command builds a judge LM from the config."""
+    monkeypatch.setattr(session, "build_lms", lambda *a, **k: pytest.fail("a judge was built"))
+
+
+def run(argv: list[str], capsys, lms=None) -> tuple[int, str, list[str]]:
+    code = judgecheck.main(argv, lms=lms)
     captured = capsys.readouterr()
     return code, captured.out, captured.err.strip().splitlines()
 
@@ -57,10 +62,10 @@ def checked(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(tmp)
         mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp / 'mlflow.db'}")
-        use_judge(mp, lenient_on_mistakes)
         stdout = io.StringIO()
+        argv = ["--labels", str(FIXTURE), *JOINT, "--quiet", "--out", str(tmp / "run")]
         with redirect_stdout(stdout):
-            assert judgecheck.main(["--labels", str(FIXTURE), *JOINT, "--quiet", "--out", str(tmp / "run")]) == 0
+            assert judgecheck.main(argv, lms=judge(lenient_on_mistakes)) == 0
     return tmp / "run", stdout.getvalue()
 
 
@@ -115,7 +120,7 @@ def test_printed_table(checked):
 def test_from_verdicts_reproduces_the_run_without_any_lm(checked, tmp_path, monkeypatch, capsys):
     out, stdout = checked
     monkeypatch.setattr(dspy.LM, "__call__", lambda *a, **k: pytest.fail("an LM was called"))
-    monkeypatch.setattr(judgecheck, "judge_lm", lambda cfg: pytest.fail("a judge was built"))
+    no_judge(monkeypatch)
     code, printed, _ = run(
         ["--labels", str(FIXTURE), "--from-verdicts", str(out / "verdicts.jsonl"), "--out", str(tmp_path)], capsys
     )
@@ -160,8 +165,7 @@ def test_one_failed_answer_is_recorded_and_the_run_goes_on(in_tmp, monkeypatch, 
             return "I cannot decide."  # not JSON: a parse failure, recorded for this answer only
         return lenient_on_mistakes(p)
 
-    use_judge(monkeypatch, garbled_once)
-    code, _, _ = run([*BASE, "--out", str(in_tmp / "r")], capsys)
+    code, _, _ = run([*BASE, "--out", str(in_tmp / "r")], capsys, judge(garbled_once))
     lines = [json.loads(x) for x in (in_tmp / "r" / "verdicts.jsonl").read_text().splitlines()]
     failed = [x for x in lines if x.get("error")]
     assert code == 0 and len(lines) == 12
@@ -171,13 +175,13 @@ def test_one_failed_answer_is_recorded_and_the_run_goes_on(in_tmp, monkeypatch, 
     assert record["judged"]["failed_ids"] == ["dropout/partial"] and record["judged"]["answers"] == 11
 
     # The same command resumes: only the failed answer is judged again.
-    lm = use_judge(monkeypatch, lenient_on_mistakes)
-    assert run([*BASE, "--out", str(in_tmp / "r")], capsys)[0] == 0
-    assert lm.engine.calls == 1
+    lms = judge(lenient_on_mistakes)
+    assert run([*BASE, "--out", str(in_tmp / "r")], capsys, lms)[0] == 0
+    assert lms["judge"].engine.calls == 1
     record = json.loads((in_tmp / "r" / "judgecheck.json").read_text())
     assert record["judged"]["failed"] == 0 and record["judged"]["answers"] == 12
 
-    code, _, err = run([*BASE, "--set", "models.judge.temperature=0.5", "--out", str(in_tmp / "r")], capsys)
+    code, _, err = run([*BASE, "--set", "models.judge.temperature=0.5", "--out", str(in_tmp / "r")], capsys, lms)
     assert code == 2 and err == [
         f"autodata: error: --out {in_tmp / 'r'} holds verdicts of another configuration; choose a new --out"
     ]
@@ -187,15 +191,14 @@ def test_a_permanent_error_stops_with_one_line(in_tmp, monkeypatch, capsys):
     def denied(p):
         raise LMAuthError(model="scripted/judge")
 
-    use_judge(monkeypatch, denied)
-    code, _, err = run([*BASE, "--quiet", "--out", str(in_tmp / "r")], capsys)
+    code, _, err = run([*BASE, "--quiet", "--out", str(in_tmp / "r")], capsys, judge(denied))
     assert code == 1 and len(err) == 1
     assert err[0].startswith("autodata: error: judge model 'scripted/judge' failed permanently (LMAuthError)")
 
 
 def test_a_budget_stops_the_run_cleanly(in_tmp, monkeypatch, capsys):
-    use_judge(monkeypatch, lenient_on_mistakes)
-    code, printed, _ = run([*BASE, "--set", "budget.max_tokens=1", "--out", str(in_tmp / "r")], capsys)
+    argv = [*BASE, "--set", "budget.max_tokens=1", "--out", str(in_tmp / "r")]
+    code, printed, _ = run(argv, capsys, judge(lenient_on_mistakes))
     assert code == 0 and len((in_tmp / "r" / "verdicts.jsonl").read_text().splitlines()) == 1
     assert "Judge check: 1 answers to 1 questions" in printed
 
@@ -210,9 +213,9 @@ def test_stratified_sample_represents_every_source_and_is_seeded(in_tmp, monkeyp
     assert {a.id for a in stratified_sample(answers, 4, 1)} != {a.id for a in stratified_sample(answers, 4, 2)}
     assert len(stratified_sample(answers, 100, 0)) == len(answers)
 
-    lm = use_judge(monkeypatch, lenient_on_mistakes)
-    assert run([*BASE, "--sample", "4", "--seed", "1", "--out", str(in_tmp / "s")], capsys)[0] == 0
-    assert lm.engine.calls == 4
+    lms = judge(lenient_on_mistakes)
+    assert run([*BASE, "--sample", "4", "--seed", "1", "--out", str(in_tmp / "s")], capsys, lms)[0] == 0
+    assert lms["judge"].engine.calls == 4
     record = json.loads((in_tmp / "s" / "judgecheck.json").read_text())
     assert set(record["by_source"]) == sources and record["labels"]["answers"] == 12
     code, _, err = run([*BASE, "--sample", "2", "--out", str(in_tmp / "t")], capsys)
@@ -222,7 +225,7 @@ def test_stratified_sample_represents_every_source_and_is_seeded(in_tmp, monkeyp
 
 
 def test_dry_run_checks_the_labels_and_calls_nothing(monkeypatch, capsys):
-    monkeypatch.setattr(judgecheck, "judge_lm", lambda cfg: pytest.fail("a judge was built"))
+    no_judge(monkeypatch)
     code, printed, _ = run([*BASE, "--dry-run", "--sample", "8"], capsys)
     assert code == 0 and "12 labelled answers; would judge 8" in printed and "  reference: 2" in printed
 
@@ -274,7 +277,7 @@ def _rubric(i, **change):
 def test_malformed_labels_stop_with_one_line_naming_file_line_and_field(
     number, change, message, tmp_path, monkeypatch, capsys
 ):
-    monkeypatch.setattr(judgecheck, "judge_lm", lambda cfg: pytest.fail("a judge was built"))
+    no_judge(monkeypatch)
     path = _with_line(tmp_path, number, change)
     code, _, err = run(["--labels", str(path), "--out", str(tmp_path / "r")], capsys)
     assert code == 2 and len(err) == 1, err

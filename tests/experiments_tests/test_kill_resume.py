@@ -3,7 +3,7 @@ that was in flight, and ends with the same rows as an uninterrupted run.
 
 Every run is `--no-cache`, so nothing can be answered from DSPy's cache and a resume that redid finished
 work would pay for it: each process appends one line per LM call to its own file (tests/support/
-run_compile.py), and the killed and resumed processes together may make at most one round's calls more
+run_command.py), and the killed and resumed processes together may make at most one round's calls more
 than the uninterrupted reference. The resumed run's rows and accepted examples must equal the
 reference's, apart from timings, usage and trial numbers (an interrupted trial is re-run under a new
 number with the same parameters).
@@ -15,7 +15,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 
 from experiments.records.files import read_jsonl
 from experiments.records.resume import row_key
-from tests.support.workers import SETTINGS
+from tests.support.workers import SETTINGS, command_line
 
 ROOT = Path(__file__).resolve().parents[2]
 VOLATILE = ("seconds", "usage", "time", "trial")  # differ between runs of the same rounds
@@ -32,8 +31,7 @@ VOLATILE = ("seconds", "usage", "time", "trial")  # differ between runs of the s
 
 def args(docs: Path, out: Path) -> list[str]:
     sets = [f"corpus.source={docs}", *SETTINGS, "search.n_trials=2", "tracking.enabled=false"]
-    out_args = [sys.executable, "-m", "tests.support.run_compile", "--out", str(out), "--quiet", "--no-cache"]
-    return out_args + [x for s in sets for x in ("--set", s)]
+    return command_line("compile", "--out", str(out), "--quiet", "--no-cache", *[x for s in sets for x in ("--set", s)])
 
 
 def env(tmp: Path, delay: float, calls: Path) -> dict[str, str]:

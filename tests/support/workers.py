@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# A small compile on the scripted world (see tests/support/run_compile.py for the plan).
+# A small compile on the scripted world (see tests/support/run_command.py for the plan).
 SETTINGS = [
     "corpus.n_train=2",
     "corpus.n_val=2",
@@ -58,10 +58,15 @@ def env(tmp: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def spawn(args: list[str], environ: dict[str, str], log: Path, module: str = "tests.support.run_worker"):
+def command_line(command: str, *args: str) -> list[str]:
+    """`python -m experiments.<command> <args>` on the scripted world's LMs (tests/support/run_command.py)."""
+    return [sys.executable, "-m", "tests.support.run_command", command, *args]
+
+
+def spawn(args: list[str], environ: dict[str, str], log: Path, command: str = "worker"):
     handle = open(log, "w")  # noqa: SIM115 - closed by stop()
     proc = subprocess.Popen(
-        [sys.executable, "-m", module, *args],
+        command_line(command, *args),
         stdout=handle,
         stderr=subprocess.STDOUT,
         env=environ,
@@ -91,8 +96,8 @@ def wait_ok(procs: list, timeout: float) -> None:
         assert code == 0, proc.log_path.read_text()[-3000:]
 
 
-def run_ok(args: list[str], environ: dict[str, str], log: Path, timeout: float = 120) -> str:
-    proc = spawn(args, environ, log)
+def run_ok(args: list[str], environ: dict[str, str], log: Path, timeout: float = 120, command: str = "worker") -> str:
+    proc = spawn(args, environ, log, command)
     try:
         wait_ok([proc], timeout)
     finally:
