@@ -59,10 +59,3 @@ def check_rubric(candidate: Candidate, structure: RubricStructure) -> list[str]:
     if not candidate.reference_answer.strip():
         problems.append("empty reference answer")
     return problems
-
-
-def check_fraction(problems: list[str], candidate: Candidate) -> float:
-    """Share of the rubric that is free of problems, for the validation metric (1.0 = clean)."""
-    if not problems:
-        return 1.0
-    return max(0.0, 1.0 - len(problems) / max(4, len(candidate.rubric)))

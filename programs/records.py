@@ -6,7 +6,7 @@ no LM calls, no scoring policy (that is injected, see `programs.policy`), no I/O
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -129,7 +129,3 @@ class Decision(BaseModel):
     weak_mean: float | None = None
     strong_mean: float | None = None
     gap: float | None = None
-
-
-def to_jsonable(record: BaseModel) -> dict[str, Any]:
-    return record.model_dump(mode="json")
