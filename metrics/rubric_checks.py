@@ -18,6 +18,11 @@ _GENERIC = re.compile(
     re.IGNORECASE,
 )
 _ABOUT_QUESTION = re.compile(r"\bthe question (is|should|must|was)\b", re.IGNORECASE)
+# A criterion must say what an answer does; one that opens on the paper, the study or the question
+# describes the source instead ("The study uses ...", "The question clearly asks ...").
+_ABOUT_SOURCE = re.compile(
+    r"^\s*(the|this)\s+(study|paper|authors?|question|passage|document|article|work)\b", re.IGNORECASE
+)
 
 
 def _norm(text: str) -> str:
@@ -53,6 +58,8 @@ def check_rubric(candidate: Candidate, structure: RubricStructure) -> list[str]:
             problems.append(f"generic criterion, name a specific insight: {c.criterion!r}")
         elif _ABOUT_QUESTION.search(c.criterion):
             problems.append(f"criterion grades the question, not the answer: {c.criterion!r}")
+        elif _ABOUT_SOURCE.match(c.criterion):
+            problems.append(f"criterion describes the paper, not what an answer does: {c.criterion!r}")
         seen.add(key)
     if not candidate.question.strip():
         problems.append("empty question")

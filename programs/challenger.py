@@ -23,6 +23,7 @@ def candidate_of(out: dspy.Prediction) -> Candidate:
     return Candidate(
         question_type=str(out.question_type).strip(),
         skill_tags=[str(t).strip() for t in out.skill_tags if str(t).strip()],
+        insight=str(getattr(out, "insight", "") or "").strip(),
         context=str(out.context).strip(),
         question=str(out.question).strip(),
         reference_answer=str(out.reference_answer).strip(),

@@ -47,6 +47,8 @@ class Candidate(BaseModel):
 
     question_type: str = ""
     skill_tags: list[str] = Field(default_factory=list)
+    # The paper's insight the question targets, as the challenger planned it (not shown to solvers).
+    insight: str = ""
     context: str = ""
     question: str
     reference_answer: str = ""

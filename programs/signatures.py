@@ -15,23 +15,30 @@ import dspy
 # Its rubric fields are added per rubric structure, before reference_answer (programs.rubric_fields), so
 # their item counts and weight bounds are part of the reply's schema.
 class ChallengeSignature(dspy.Signature):
-    """You are a data scientist writing one hard evaluation question grounded in a research paper.
+    """You are a data scientist writing one evaluation question grounded in a research paper.
 
-    The question must need knowledge or reasoning specific to this paper, not general background and
-    not something a reader could answer from the title or abstract alone. The context describes only
-    the problem setup a solver needs; it never reveals the paper's solution, result or the answer.
-    A solver will see only the context and the question, never the paper. Give a reference answer
-    that fully answers the question, and a rubric that a strict grader can apply criterion by
-    criterion to a solver's answer. If earlier attempts failed, write an entirely new question from
-    a different angle, not a rephrasing."""
+    Work in this order. First pick one specific insight of this paper (a finding, a mechanism, a design
+    decision and why it works) that a solver could work out with careful reasoning but would not know
+    from general background. Then write the context: a self-contained description of the problem and
+    setting a solver needs, written as a task (not as a summary of "the study"), that never states or
+    hints at that insight, the paper's solution or its results. Then ask one question whose answer is
+    that insight: ask the solver to explain why, predict what happens, propose a design, or compare
+    options; never ask what the paper, study or authors found or said. A solver will see only the
+    context and the question, never the paper. Give a reference answer that fully answers the
+    question, and a rubric that a strict grader can apply criterion by criterion to a solver's answer:
+    each criterion states what a good ANSWER does, starting with a verb such as "Explains that ...",
+    "Proposes ...", "Identifies ..." (or, for a mistake, "Claims that ..."), never what the paper or
+    the question does. If earlier attempts failed, follow the direction the feedback gives and write
+    an entirely new question from a different angle, not a rephrasing."""
 
     document: str = dspy.InputField(desc="the source paper")
     rubric_rules: str = dspy.InputField(desc="rules the rubric must follow")
     feedback: str = dspy.InputField(desc="earlier failed attempts on this paper, grouped by failure")
-    question_type: str = dspy.OutputField(desc="e.g. explanation, derivation, design, comparison, analysis")
+    question_type: str = dspy.OutputField(desc="e.g. explanation, prediction, design, comparison, analysis")
     skill_tags: list[str] = dspy.OutputField(desc="2-3 reasoning skills the question exercises")
-    context: str = dspy.OutputField(desc="problem setup only, self-contained, without the solution")
-    question: str = dspy.OutputField(desc="one question answerable from the context plus expertise")
+    insight: str = dspy.OutputField(desc="the paper's specific insight the question asks for, in one sentence")
+    context: str = dspy.OutputField(desc="the problem setup only, self-contained, without the insight")
+    question: str = dspy.OutputField(desc="one question whose answer is the insight")
     reference_answer: str = dspy.OutputField(desc="a complete, correct answer")
 
 

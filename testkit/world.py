@@ -51,6 +51,7 @@ class World:
         return {
             "question_type": "analysis",
             "skill_tags": ["causal reasoning", "design"],
+            "insight": "The mechanism rests on its key words.",
             "context": f"Setup for question {n}.",
             "question": f"Question {n}: explain the mechanism?",
             "positive_criteria": rubric,

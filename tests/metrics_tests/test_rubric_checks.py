@@ -29,6 +29,11 @@ WITH_PEN = RubricStructure(min_positive=4, max_positive=6, min_penalties=1, max_
         ([*GOOD[:3], ("Correctness", 5)], NO_PEN, ["generic criterion"]),
         ([*GOOD[:3], ("the question is clear and well posed", 5)], NO_PEN, ["grades the question"]),
         ([*GOOD[:3], ("names the key result of section two", 9)], NO_PEN, ["exceed the cap 7"]),
+        ([*GOOD[:3], ("The study uses a large corpus of Japanese text", 5)], NO_PEN, ["describes the paper"]),
+        ([*GOOD[:3], ("  this paper provides evidence for the claim", 5)], NO_PEN, ["describes the paper"]),
+        ([*GOOD[:3], ("The question clearly asks about word order", 5)], NO_PEN, ["describes the paper"]),
+        ([*GOOD[:3], ("Explains why the study's corpus favours rare words", 5)], NO_PEN, []),
+        ([*GOOD[:3], ("Theory of mind is named as the key mechanism", 5)], NO_PEN, []),
     ],
 )
 def test_check_rubric(items, structure, expected):

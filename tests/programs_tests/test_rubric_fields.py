@@ -80,6 +80,7 @@ def reply(positive: list[int], penalty: list[int]) -> dict:
     return {
         "question_type": "analysis",
         "skill_tags": ["causal reasoning"],
+        "insight": "The mechanism rests on its key words.",
         "context": "A setup.",
         "question": "Why does the method work?",
         POSITIVE: [{"criterion": f"the answer names mechanism M{i}", "weight": w} for i, w in enumerate(positive)],
