@@ -199,7 +199,6 @@ class TrackingConfig(_Section):
 
 class RunConfig(_Section):
     preset: str = "default"
-    seed: int = 0
     workers: int = Field(default=1, ge=1)
     # DSPy's LM cache: None follows DSPY_CACHEDIR, else ~/.dspy_cache. `--no-cache` turns it off.
     cache_dir: str | None = None

@@ -34,11 +34,6 @@ class RubricStructure(BaseModel):
     def penalty_range(self) -> tuple[int, int]:
         return (self.min_penalties, self.max_penalties) if self.allow_penalties else (0, 0)
 
-    @property
-    def total_range(self) -> tuple[int, int]:
-        lo, hi = self.penalty_range
-        return self.min_positive + lo, self.max_positive + hi
-
     def render(self) -> str:
         """The rules as the challenger and the verifier read them."""
         lines = [

@@ -82,10 +82,10 @@ def role_limits(cfg: RunConfig) -> RoleLimits:
     )
 
 
-def configure_dspy(cfg: RunConfig, cache_dir: Path | None = None, use_cache: bool = True) -> None:
+def configure_dspy(cfg: RunConfig, use_cache: bool = True) -> None:
     """Global DSPy settings, set once from the main thread (DSPy forbids configure() from others)."""
     if use_cache:
-        directory = cache_dir or Path(cfg.cache_dir or os.environ.get("DSPY_CACHEDIR") or Path.home() / ".dspy_cache")
+        directory = Path(cfg.cache_dir or os.environ.get("DSPY_CACHEDIR") or Path.home() / ".dspy_cache")
         dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=str(directory))
     else:
         dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
