@@ -18,7 +18,7 @@ help:
 	@echo "make test    set up and run the whole test suite"
 	@echo "make quick   the ~5 minute smoke compile"
 	@echo "make ui      open the MLflow UI on ./mlflow.db"
-	@echo "make lint    ruff check and format check"
+	@echo "make lint    ruff check, format check and mypy (strict on programs, metrics, optimizers)"
 	@echo "make ui-check RUN=runs/demo   check the MLflow UI of a run in headless Chromium, with screenshots"
 
 $(BIN)/python:
@@ -54,6 +54,7 @@ test-fast: $(VENV)/.deps
 lint: $(VENV)/.deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.deps
 	$(BIN)/ruff format .
