@@ -59,10 +59,11 @@ class RecordingLlama:
 
 
 def setup(model: str, max_tokens: int, threads: int | None):
-    from experiments.config import ROLES, build_config
+    from experiments.config import ROLES
     from experiments.lms import llama_engine
     from experiments.lms.factory import build_lms
     from experiments.run.build import bind_lms, build_program, configure_dspy
+    from experiments.run.overrides import build_config
 
     sets = ["loop.max_rounds=1", "loop.n_samples=1", "loop.sanity_checks=false", "tracking.enabled=false"]
     # A short rubric keeps the challenger's reply (the longest) within the completion budget.

@@ -94,7 +94,7 @@ def make_lms(world):
 
 
 def config(tracking: bool, tmp: Path):
-    from experiments.config import build_config
+    from experiments.run.overrides import build_config
 
     return build_config(
         {},

@@ -55,9 +55,9 @@ class Setting:
 
 def build(url: str, sample_workers: int):
     from bench.fakeserver import role_settings
-    from experiments.config import build_config
     from experiments.lms.factory import build_lms
     from experiments.run.build import bind_lms, build_program, configure_dspy
+    from experiments.run.overrides import build_config
 
     overrides = ["loop.max_rounds=1", f"loop.n_samples={N_SAMPLES}", "loop.backoff=0"]
     overrides += [f"loop.sample_workers={sample_workers}", "acceptance.preset=paper", "tracking.enabled=false"]

@@ -46,11 +46,11 @@ def kind_of(problem: str) -> str:
 
 def measure(papers: int, seed: int) -> dict[str, Any]:
     setup_env()
-    from experiments.config import build_config
     from experiments.corpus import load_splits
     from experiments.lms.factory import build_lm
     from experiments.presets import preset
     from experiments.run.build import build_program, configure_dspy
+    from experiments.run.overrides import build_config
     from metrics.rubric_checks import check_rubric
 
     cfg = build_config(preset("default"))

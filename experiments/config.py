@@ -1,8 +1,11 @@
-"""The typed run configuration: one pydantic tree, validated, with dotted `--set key=value` overrides.
+"""The typed run configuration: one pydantic tree of sections, validated, and its secret-free views.
 
-Every section forbids unknown keys, so a typo fails loudly where it is made. Presets live in
-`experiments/presets.py`; this file only defines the shape, the override rules and the secret-free
-view that is written to disk and to MLflow. It does not load files or talk to providers.
+Every section forbids unknown keys, so a typo fails loudly where it is made. The `models` section is
+`experiments.lms.role_models` (beside the factory that reads it); the rubric and judge sections are
+`programs.structure.RubricStructure` and `programs.judging.JudgeSettings`. Presets live in
+`experiments/presets.py`; `--set` overrides, merging and validation into a `RunConfig` in
+`experiments.run.overrides`. This file only defines the shape and the views written to disk and to
+MLflow; it does not load files or talk to providers.
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from experiments.lms.role_models import ModelsConfig
+from metrics.acceptance import thresholds_for
+from optimizers.registry import OPTIMIZERS
 from programs.judging import JudgeSettings
 from programs.loop import LOOP_ROLES
 from programs.structure import RubricStructure
@@ -25,58 +31,6 @@ class ConfigError(ValueError):
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class RoleModel(_Section):
-    """One role's language model. `model` is any DSPy/LiteLLM model string, or `embedded/<name>`."""
-
-    model: str
-    api_base: str | None = None
-    # The NAME of the environment variable that holds the key, never the key itself.
-    api_key_env: str | None = None
-    temperature: float | None = None
-    max_tokens: int | None = Field(default=None, gt=0)
-    # Your price in USD per million prompt / completion tokens (self-hosted or negotiated); unset: DSPy's
-    # price table for hosted models, unknown for everything else.
-    usd_per_mtok_in: float | None = Field(default=None, ge=0)
-    usd_per_mtok_out: float | None = Field(default=None, ge=0)
-    # Provider limits for this role: calls in flight, requests and tokens per minute (None: no limit).
-    max_concurrent: int | None = Field(default=None, ge=1)
-    rpm: float | None = Field(default=None, gt=0)
-    tpm: float | None = Field(default=None, gt=0)
-    # Passed through to dspy.LM (e.g. {"num_retries": 5}); must not hold secrets.
-    options: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("model")
-    @classmethod
-    def _known_embedded(cls, model: str) -> str:
-        # Checked here, not when the LM is built, so a typo fails before anything is loaded or written.
-        if model.startswith("embedded/"):
-            from experiments.lms.embedded import MODELS
-
-            name = model.removeprefix("embedded/")
-            if name not in MODELS:
-                raise ValueError(f"unknown embedded model {name!r}; known: {', '.join(MODELS)}")
-        return model
-
-    @model_validator(mode="after")
-    def _no_inline_secret(self) -> RoleModel:
-        for key in self.options:
-            if "key" in key.lower() or ("token" in key.lower() and key != "max_tokens"):
-                raise ValueError(f"options.{key}: put secrets in an environment variable and name it in api_key_env")
-        return self
-
-
-class ModelsConfig(_Section):
-    challenger: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b")
-    verifier: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b")
-    weak: RoleModel = RoleModel(model="embedded/qwen2.5-coder-0.5b")
-    strong: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b")
-    judge: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b", temperature=0.0)
-    reflection: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b", temperature=0.7)
-    # Embedded backend only: context window and threads per loaded model.
-    n_ctx: int = Field(default=4096, ge=512)
-    n_threads: int | None = Field(default=None, ge=1)
 
 
 class CorpusConfig(_Section):
@@ -146,8 +100,6 @@ class OptimizerConfig(_Section):
     @field_validator("name")
     @classmethod
     def _known(cls, value: str) -> str:
-        from optimizers.registry import OPTIMIZERS
-
         if value not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {value!r}; choose one of: {', '.join(OPTIMIZERS)}")
         return value
@@ -222,8 +174,6 @@ class RunConfig(_Section):
 
     @model_validator(mode="after")
     def _thresholds_possible(self) -> RunConfig:
-        from metrics.acceptance import thresholds_for
-
         a = self.acceptance
         thresholds_for(
             a.preset,
@@ -252,59 +202,3 @@ class RunConfig(_Section):
 
         walk("", self.public_dict())
         return out
-
-
-def _parse_value(raw: str) -> Any:
-    """`--set` values are JSON when they parse as JSON (numbers, true, null, lists), else strings."""
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        return raw
-
-
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Apply `a.b.c=value` strings to a plain config dict; unknown keys raise ConfigError.
-
-    Keys under an `options` mapping are free-form (they are passed through to a library).
-    """
-    known = RunConfig().model_dump()
-    for item in overrides:
-        if "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected key=value")
-        key, raw = item.split("=", 1)
-        parts = key.strip().split(".")
-        node: dict[str, Any] = data
-        shape: Any = known  # the defaults below this key: a dict for a section, else a leaf value
-        for depth, part in enumerate(parts):
-            free = depth > 0 and parts[depth - 1] == "options"
-            if not free and (not isinstance(shape, dict) or part not in shape):
-                valid = ", ".join(sorted(shape)) if isinstance(shape, dict) else "(none: not a section)"
-                raise ConfigError(f"--set {key}: unknown key {part!r}; valid keys here: {valid}")
-            if depth == len(parts) - 1:
-                node[part] = _parse_value(raw)
-            else:
-                node = node.setdefault(part, {})
-                shape = shape.get(part) if isinstance(shape, dict) else None
-    return data
-
-
-def merge(defaults: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of `defaults` with `changes` laid over it, section by section."""
-    out = json.loads(json.dumps(defaults))
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "options":
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = json.loads(json.dumps(value))
-    return out
-
-
-def build_config(base: dict[str, Any], overrides: list[str] | None = None) -> RunConfig:
-    """Validate a preset/config dict plus overrides into a RunConfig, or raise ConfigError (one line)."""
-    data = apply_overrides(merge(RunConfig().model_dump(mode="json"), base), overrides or [])
-    try:
-        return RunConfig.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"config {where}: {first['msg'].removeprefix('Value error, ')}") from None

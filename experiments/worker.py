@@ -31,11 +31,12 @@ from typing import Any, Unpack
 import dspy
 import optuna
 
-from experiments.config import ConfigError, RunConfig, build_config, merge
+from experiments.config import ConfigError, RunConfig
 from experiments.corpus import load_splits
 from experiments.records.files import atomic_write_json
 from experiments.run.cli import add_common, command_parser, config_file, load_config, reject_unused, run_cli
 from experiments.run.dryrun import render, trials_plan
+from experiments.run.overrides import build_config, dotted_keys, merge
 from experiments.run.session import RunOptions, Session
 from experiments.study.local import best_trial
 from experiments.study.shared import create_shared_study, finished_count, join_study, run_queued, worker_id
@@ -78,21 +79,11 @@ def create(cfg: RunConfig, out: Path) -> dict[str, Any]:
 
 def worker_config(stored: dict[str, Any], changes: dict[str, Any], overrides: list[str]) -> RunConfig:
     """The study's config with this worker's per-machine changes (a --config file's, then --set) over it."""
-    keys = [o.split("=", 1)[0].strip() for o in overrides] + _dotted(changes)
+    keys = [o.split("=", 1)[0].strip() for o in overrides] + dotted_keys(changes)
     bad = [k for k in keys if not k.startswith(LOCAL_KEYS)]
     if bad:
         raise ConfigError(f"{bad[0]}: a worker runs the study's config; it may change only {', '.join(LOCAL_KEYS)}")
     return build_config(merge(stored, changes), overrides)
-
-
-def _dotted(data: dict[str, Any], prefix: str = "") -> list[str]:
-    keys: list[str] = []
-    for key, value in data.items():
-        if isinstance(value, dict) and value and key != "options":
-            keys += _dotted(value, f"{prefix}{key}.")
-        else:
-            keys.append(f"{prefix}{key}")
-    return keys
 
 
 def work(

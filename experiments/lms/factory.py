@@ -31,9 +31,10 @@ from pathlib import Path
 
 import dspy
 
-from experiments.config import ROLES, ConfigError, ModelsConfig, RoleModel
+from experiments.config import ROLES, ConfigError
 from experiments.lms import dspy_fixes
 from experiments.lms.embedded import MODELS, model_path
+from experiments.lms.role_models import ModelsConfig, RoleModel
 
 dspy_fixes.apply()
 

@@ -22,10 +22,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from experiments.config import ConfigError, RunConfig, build_config, merge
+from experiments.config import ConfigError, RunConfig
 from experiments.lms.embedded import EmbeddedModelError
 from experiments.presets import PRESETS, preset
 from experiments.run.harness import config_for_harness
+from experiments.run.overrides import build_config, merge
 from optimizers.registry import UnknownOptimizerError
 from programs.errors import FatalLMError
 

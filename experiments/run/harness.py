@@ -13,9 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from experiments.config import ROLES, ConfigError, RunConfig, build_config, merge
+from experiments.config import ROLES, ConfigError, RunConfig
 from experiments.records.files import atomic_write_json, atomic_write_text
 from experiments.run.build import build_program, thresholds
+from experiments.run.overrides import build_config, merge
 from experiments.tracking import Tracker
 from programs.loop import LOOP_ROLES, AgenticSelfInstruct
 from programs.structure import RubricStructure

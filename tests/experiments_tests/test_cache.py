@@ -5,10 +5,10 @@ from __future__ import annotations
 import dspy
 
 from experiments.compile import compile_run
-from experiments.config import build_config
 from experiments.lms.factory import build_lms
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
+from experiments.run.overrides import build_config
 from testkit.fake_openai import FakeOpenAI, world_reply
 from testkit.world import World
 from tests.experiments_tests.test_secrets import base_sets, role_sets

@@ -9,8 +9,8 @@ import dspy
 import pytest
 
 from experiments import calibrate as cal
-from experiments.config import build_config
 from experiments.records.files import read_jsonl
+from experiments.run.overrides import build_config
 from metrics.calibration import settings
 from testkit.scripted import ScriptedEngine
 from tests.experiments_tests.fixtures.eval_world import SETTINGS, EvalWorld, lms, write_docs

@@ -10,11 +10,11 @@ import pyarrow.parquet
 
 from experiments import generate
 from experiments.compile import compile_run
-from experiments.config import build_config
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.report.compile_print import print_summary
 from experiments.report.dataset_card import features
+from experiments.run.overrides import build_config
 from programs.loop import AgenticSelfInstruct
 from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms

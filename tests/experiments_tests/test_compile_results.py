@@ -12,12 +12,12 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from experiments.compile import compile_run
-from experiments.config import build_config
 from experiments.corpus import load_splits
 from experiments.presets import preset
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.report.compile_print import print_summary
+from experiments.run.overrides import build_config
 from metrics.intervals import estimate
 from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms

@@ -10,10 +10,10 @@ import optuna
 import pytest
 
 from experiments.compile import compile_run
-from experiments.config import build_config
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.records.rows import recompute
+from experiments.run.overrides import build_config
 from testkit.scripted import ScriptedEngine
 from testkit.world import World
 from tests.support.workers import SETTINGS, command_line, write_docs

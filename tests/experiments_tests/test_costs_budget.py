@@ -8,11 +8,11 @@ import pytest
 
 from experiments import compile as compile_cmd
 from experiments.compile import compile_run
-from experiments.config import build_config
 from experiments.lms.factory import build_lms
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.report.costs import cost, prices, role_price, usd_text
+from experiments.run.overrides import build_config
 from testkit.fake_openai import FakeOpenAI, world_reply
 from testkit.world import World
 from tests.experiments_tests.test_secrets import base_sets, role_sets

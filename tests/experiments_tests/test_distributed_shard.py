@@ -7,10 +7,10 @@ import json
 import datasets
 
 from experiments import shard
-from experiments.config import build_config
 from experiments.records.files import JsonlLog, read_jsonl
 from experiments.run.build import build_program
 from experiments.run.harness import export_harness
+from experiments.run.overrides import build_config
 from tests.support.workers import SETTINGS, env, run_ok, spawn, stop, wait_ok, write_docs
 
 

@@ -7,13 +7,13 @@ import json
 import dspy
 import pytest
 
-from experiments.config import build_config
 from experiments.evaluate import Options, evaluate_run, main
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.records.rows import recompute
 from experiments.run.build import build_program
 from experiments.run.harness import export_harness
+from experiments.run.overrides import build_config
 from tests.experiments_tests.fixtures.eval_world import SETTINGS, EvalWorld, lms, write_docs
 
 METHODS = ["cot", "grounded", "self_instruct", "agentic", "compiled"]

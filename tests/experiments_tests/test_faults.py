@@ -18,11 +18,12 @@ import dspy
 import pytest
 
 from experiments.compile import compile_run
-from experiments.config import ROLES, build_config
+from experiments.config import ROLES
 from experiments.lms.factory import build_lms
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.report.summary import summarize
+from experiments.run.overrides import build_config
 from testkit.fake_openai import FakeOpenAI, FaultPlan, world_reply
 from testkit.world import World
 

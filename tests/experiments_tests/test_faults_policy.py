@@ -12,9 +12,9 @@ import dspy
 import pytest
 
 from experiments.compile import compile_run
-from experiments.config import build_config
 from experiments.lms.factory import build_lms
 from experiments.records.progress import Progress
+from experiments.run.overrides import build_config
 from programs.errors import FatalLMError
 from programs.retry import RoleCaller
 from programs.solver import Solver

@@ -17,11 +17,11 @@ import pytest
 from dspy.utils.exceptions import LMAuthError
 
 from experiments import judgecheck
-from experiments.config import build_config
 from experiments.records.labels import JudgedAnswer, load_labels, stratified_sample
 from experiments.report.judgecheck_figures import figures
 from experiments.run import session
 from experiments.run.build import build_judge
+from experiments.run.overrides import build_config
 from testkit.scripted import scripted_lm
 from tests.support.requires import missing
 

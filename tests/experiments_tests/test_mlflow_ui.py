@@ -21,8 +21,8 @@ import dspy
 import pytest
 
 from experiments.compile import compile_run
-from experiments.config import build_config
 from experiments.records.progress import Progress
+from experiments.run.overrides import build_config
 from testkit.scripted import ScriptedEngine
 from testkit.world import World
 from tests.support.requires import missing

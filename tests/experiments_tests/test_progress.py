@@ -8,8 +8,8 @@ import logging
 import dspy
 
 from experiments.compile import compile_run
-from experiments.config import build_config
 from experiments.records.progress import Progress, library_bars_off
+from experiments.run.overrides import build_config
 from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms
 from tests.support.workers import SETTINGS, write_docs

@@ -13,11 +13,11 @@ import optuna
 import pytest
 
 from experiments.compile import compile_run
-from experiments.config import build_config
 from experiments.presets import preset
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.records.rows import recompute
+from experiments.run.overrides import build_config
 
 pytestmark = [pytest.mark.real_model, pytest.mark.slow]
 

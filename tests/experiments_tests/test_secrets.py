@@ -14,9 +14,10 @@ import pytest
 
 from experiments import compile as compile_cmd
 from experiments.compile import compile_run
-from experiments.config import ROLES, build_config
+from experiments.config import ROLES
 from experiments.lms.factory import build_lms
 from experiments.records.progress import Progress
+from experiments.run.overrides import build_config
 from testkit.fake_openai import FakeOpenAI, FaultPlan, world_reply
 from testkit.world import World
 

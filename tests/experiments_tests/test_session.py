@@ -11,10 +11,10 @@ from pathlib import Path
 import dspy
 import pytest
 
-from experiments.config import build_config
 from experiments.run import build, session
 from experiments.run.build import build_program
 from experiments.run.harness import export_harness
+from experiments.run.overrides import build_config
 from programs.limits import RoleLimits
 from testkit.scripted import scripted_lm
 from tests.programs_tests.test_limits import FakeClock

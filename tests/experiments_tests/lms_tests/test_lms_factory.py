@@ -8,10 +8,11 @@ import dspy
 import pytest
 from dspy.lm15 import Config, Message, Request
 
-from experiments.config import ROLES, ConfigError, ModelsConfig, RoleModel
+from experiments.config import ROLES, ConfigError
 from experiments.lms.factory import NO_KEY, build_lm, build_lms
 from experiments.lms.llama_engine import LlamaEngine
 from experiments.lms.llama_server import LlamaServerChatLM, to_grammar
+from experiments.lms.role_models import ModelsConfig, RoleModel
 
 SECRET = "sk-test-do-not-log-4f2a9c"
 

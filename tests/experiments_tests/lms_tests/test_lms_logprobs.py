@@ -10,10 +10,10 @@ import dspy
 import pytest
 from dspy.lm15 import Config, Message, Request, UnsupportedFeatureError
 
-from experiments.config import ModelsConfig, RoleModel
 from experiments.lms.factory import build_lm
 from experiments.lms.llama_models import default_threads, shared_model
 from experiments.lms.llama_next_token import chat_tokens, next_token_logprobs
+from experiments.lms.role_models import ModelsConfig, RoleModel
 from programs.judge_probability import ProbabilityJudge
 from programs.records import Criterion
 from tests.support.requires import require_module

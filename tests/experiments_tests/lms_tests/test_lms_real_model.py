@@ -12,10 +12,10 @@ import pydantic
 import pytest
 from dspy.adapters.json_adapter import _get_structured_outputs_response_format
 
-from experiments.config import ModelsConfig, RoleModel
 from experiments.lms.factory import build_lm
 from experiments.lms.gbnf import schema_to_gbnf
 from experiments.lms.llama_models import compile_grammar, default_threads, shared_model
+from experiments.lms.role_models import ModelsConfig, RoleModel
 from experiments.lms.schema import rewrite_schema, schema_of
 from programs.challenger import Challenger
 from programs.structure import RubricStructure

@@ -19,9 +19,9 @@ import urllib.request
 import dspy
 import pytest
 
-from experiments.config import ModelsConfig, RoleModel
 from experiments.lms.embedded import model_path
 from experiments.lms.factory import build_lm
+from experiments.lms.role_models import ModelsConfig, RoleModel
 from programs.challenger import Challenger
 from programs.structure import RubricStructure
 from tests.support.requires import require_module
