@@ -22,14 +22,12 @@ import sys
 from pathlib import Path
 from typing import Any, Unpack
 
-import dspy
-
 from experiments.config import ConfigError, RunConfig
 from experiments.corpus import Document, load_corpus, split_documents
 from experiments.corpus.split import split_key
 from experiments.records.files import read_jsonl
 from experiments.report.calibration import calibrate_rows, markdown, shortlist
-from experiments.run.cli import add_common, command_parser, default_out, load_config, reject_unused, run_cli
+from experiments.run.cli import add_common, command_main, command_parser, default_out, load_config, reject_unused
 from experiments.run.dryrun import estimate, render
 from experiments.run.methods import build_method
 from experiments.run.session import RunOptions, Session
@@ -71,7 +69,7 @@ def probe(
     return record
 
 
-def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
+def _main(args: argparse.Namespace, options: RunOptions) -> int:
     p = parser()
     if args.probe:
         reject_unused(args, p, ("--phase",), "--probe records its own rows (phase probe)")
@@ -82,7 +80,7 @@ def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> in
             print(render(estimate(one_round, {"probe": len(docs)}, [len(d.text) for d in docs])))
             return 0
         out = default_out(args.out, "probe")
-        record = probe(cfg, out, args.docs, lms=lms, use_cache=not args.no_cache, quiet=args.quiet)
+        record = probe(cfg, out, args.docs, **options)
     else:
         why = "--rounds re-scores recorded rows: no config, no LM call"
         reject_unused(args, p, ("--docs", "--dry-run", "--no-cache", "--set", "--config", "--preset"), why)
@@ -110,9 +108,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
-    """The command line; `lms` (one per role) replaces the configured models (tests)."""
-    return run_cli(lambda args: _main(args, lms), parser(), argv)
+main = command_main(_main, parser)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any, Unpack
 
-import dspy
 import optuna
 
 from experiments.config import RunConfig
@@ -31,7 +30,7 @@ from experiments.report.compile_summary import CompileOutcome, build_summary, he
 from experiments.report.instructions import instructions_of
 from experiments.report.summary import summarize
 from experiments.run.build import build_program, metric_record
-from experiments.run.cli import add_common, command_parser, default_out, load_config, run_cli
+from experiments.run.cli import add_common, command_main, command_parser, default_out, load_config
 from experiments.run.dryrun import compile_plan, render
 from experiments.run.harness import export_harness, load_harness, log_model
 from experiments.run.session import RunOptions, Session
@@ -61,9 +60,7 @@ def compile_run(
     started = time.monotonic()
     splits, corpus = load_splits(cfg.corpus)
     with Session(cfg, out, "compile", **options) as s:
-        s.note(f"corpus: {corpus.summary()}")
-        for source, reason in corpus.skipped:
-            s.note(f"skipped {source}: {reason}")
+        s.note_corpus(corpus)
         outcome = Compilation(s, splits).run()
         outcome.seconds = time.monotonic() - started
         if cfg.tracking.log_pickled_model and outcome.program is not None:
@@ -165,13 +162,13 @@ class Compilation:
         self.outcome.program = compiled
 
 
-def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
+def _main(args: argparse.Namespace, options: RunOptions) -> int:
     cfg = load_config(args)
     if args.dry_run:
         print(render(compile_plan(cfg, load_splits(cfg.corpus)[0])))
         return 0
     out = default_out(args.out, cfg.preset)
-    print_summary(compile_run(cfg, out, lms=lms, use_cache=not args.no_cache, quiet=args.quiet))
+    print_summary(compile_run(cfg, out, **options))
     return 0
 
 
@@ -181,9 +178,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
-    """The command line; `lms` (one per role) replaces the configured models (tests)."""
-    return run_cli(lambda args: _main(args, lms), parser(), argv)
+main = command_main(_main, parser)
 
 
 if __name__ == "__main__":

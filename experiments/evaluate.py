@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Unpack
 
-import dspy
-
 from experiments.config import ConfigError, RunConfig
 from experiments.corpus import load_splits
 from experiments.lms.factory import build_second_judge
@@ -33,7 +31,7 @@ from experiments.records.files import read_jsonl
 from experiments.report import method_table as mt
 from experiments.report.evaluation import NOTE, table_metrics, write_report
 from experiments.report.reliability import judge_reliability
-from experiments.run.cli import add_common, command_parser, default_out, load_config, reject_unused, run_cli
+from experiments.run.cli import add_common, command_main, command_parser, default_out, load_config, reject_unused
 from experiments.run.dryrun import methods_plans, regrade_plans, render
 from experiments.run.methods import build_method, parse_methods
 from experiments.run.session import RunOptions, Session
@@ -109,7 +107,7 @@ def evaluate_run(
     rows: list[dict[str, Any]] = []
     ran: list[str] = []  # the methods that started (all of them, unless a budget stopped the run)
     with session as s:
-        s.note(f"corpus: {corpus.summary()}; evaluating on {opts.split}: {len(docs)} document(s)")
+        s.note_corpus(corpus, f"; evaluating on {opts.split}: {len(docs)} document(s)")
         reliability = None
         with s.running():
             for m, program in programs.items():
@@ -168,7 +166,7 @@ def from_rounds(
     )
 
 
-def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
+def _main(args: argparse.Namespace, options: RunOptions) -> int:
     cfg, opts, p = load_config(args), Options.from_args(args), parser()
     if args.from_rounds:
         reject_unused(args, p, ("--harness", "--split"), "--from-rounds reads the methods and documents it recorded")
@@ -183,7 +181,7 @@ def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> in
             print("\n\n".join(map(render, plans)) or "Dry run: rebuilding the table makes no LM call.")
             return 0
         out = args.out or args.from_rounds.parent
-        record = from_rounds(cfg, rows, methods, out, opts, lms=lms, use_cache=not args.no_cache, quiet=args.quiet)
+        record = from_rounds(cfg, rows, methods, out, opts, **options)
     else:
         methods = parse_methods(
             args.methods or "cot,grounded,self_instruct,agentic" + (",compiled" * bool(args.harness))
@@ -192,7 +190,7 @@ def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> in
             print("\n\n".join(map(render, methods_plans(cfg, methods, load_splits(cfg.corpus)[0][args.split]))))
             return 0
         out = default_out(args.out, "evaluate")
-        record = evaluate_run(cfg, methods, out, opts, lms=lms, use_cache=not args.no_cache, quiet=args.quiet)
+        record = evaluate_run(cfg, methods, out, opts, **options)
     print("\n" + mt.markdown_table(record["stats"]) + "\n\n" + mt.markdown_pairs(record["paired"]))
     print(f"\n{NOTE}\nplots: {', '.join(record['plots']) or 'none'}")
     crashed = record.get("crashed_documents") or []
@@ -220,9 +218,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
-    """The command line; `lms` (one per role) replaces the configured models (tests)."""
-    return run_cli(lambda args: _main(args, lms), parser(), argv)
+main = command_main(_main, parser)
 
 
 if __name__ == "__main__":

@@ -15,15 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any, Unpack
 
-import dspy
-
 from experiments.config import ConfigError, RunConfig
 from experiments.corpus import load_corpus
 from experiments.corpus.hub import hub_endpoint, probe_hub
 from experiments.records.files import atomic_write_json, read_jsonl
 from experiments.report.dataset_card import write_dataset
 from experiments.report.summary import summarize
-from experiments.run.cli import add_common, command_parser, default_out, harness_run_config, reject_unused, run_cli
+from experiments.run.cli import add_common, command_main, command_parser, default_out, harness_run_config, reject_unused
 from experiments.run.dryrun import estimate, render
 from experiments.run.harness import load_harness
 from experiments.run.session import RunOptions, Session
@@ -41,9 +39,7 @@ def generate_run(
     corpus = load_corpus(cfg.corpus)
     docs = corpus.documents
     with Session(cfg, out, "generate", roles=LOOP_ROLES, **options) as s:
-        s.note(f"corpus: {corpus.summary()}")
-        for source, reason in corpus.skipped:
-            s.note(f"skipped {source}: {reason}")
+        s.note_corpus(corpus)
         s.bind(program)
         ctx = s.phase("generate", program.policy.structure, {d.id: "generate" for d in docs})
         with s.running():
@@ -81,7 +77,7 @@ def push(folder: Path, repo: str) -> None:
         ) from None
 
 
-def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
+def _main(args: argparse.Namespace, options: RunOptions) -> int:
     cfg = harness_run_config(args)
     if args.dry_run:
         reject_unused(args, parser(), ("--push-to-hub",), "--dry-run runs nothing")
@@ -89,7 +85,7 @@ def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> in
         print(render(estimate(cfg, {"generate": len(docs)}, [len(d.text) for d in docs])))
         return 0
     out = default_out(args.out, "generate")
-    summary = generate_run(cfg, args.harness, out, lms=lms, use_cache=not args.no_cache, quiet=args.quiet)
+    summary = generate_run(cfg, args.harness, out, **options)
     s = summary["stats"]
     print(
         f"\n{s['accepted']} accepted of {s['documents']} documents (pass rate {s['pass_rate']}), "
@@ -115,9 +111,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
-    """The command line; `lms` (one per role) replaces the configured models (tests)."""
-    return run_cli(lambda args: _main(args, lms), parser(), argv)
+main = command_main(_main, parser)
 
 
 if __name__ == "__main__":

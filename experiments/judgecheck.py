@@ -37,7 +37,7 @@ from experiments.records.files import JsonlLog, atomic_write_json, atomic_write_
 from experiments.records.labels import JudgedAnswer, LabelledAnswer, load_labels, read_verdicts, stratified_sample
 from experiments.report.judgecheck_figures import figures, file_sha256, markdown
 from experiments.run.build import build_judge
-from experiments.run.cli import add_common, command_parser, default_out, load_config, reject_unused, run_cli
+from experiments.run.cli import add_common, command_main, command_parser, default_out, load_config, reject_unused
 from experiments.run.dryrun import judging_plan, render
 from experiments.run.session import RunOptions, Session
 from programs.alone import call_alone
@@ -151,7 +151,7 @@ def judgecheck_run(
     return record
 
 
-def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
+def _main(args: argparse.Namespace, options: RunOptions) -> int:
     if args.sample is not None and args.sample < 1:
         raise ConfigError(f"--sample {args.sample}: must be at least 1")
     if args.from_verdicts:
@@ -170,7 +170,7 @@ def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> in
             return 0
         out = default_out(args.out, "judgecheck")
         record = judgecheck_run(
-            cfg, args.labels, out, sample=args.sample, seed=args.seed, n_boot=args.bootstrap, lms=lms, quiet=args.quiet
+            cfg, args.labels, out, sample=args.sample, seed=args.seed, n_boot=args.bootstrap, **options
         )
         print(f"judge: {cfg.models.judge.model}")
     print(markdown(record))
@@ -191,9 +191,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
-    """The command line; `lms` ({"judge": LM}) replaces the configured judge model (tests)."""
-    return run_cli(lambda args: _main(args, lms), parser(), argv)
+main = command_main(_main, parser)
 
 
 if __name__ == "__main__":

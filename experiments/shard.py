@@ -23,7 +23,6 @@ import sys
 from pathlib import Path
 from typing import Any, Unpack
 
-import dspy
 import optuna
 
 from experiments.config import ConfigError, RunConfig
@@ -31,7 +30,7 @@ from experiments.corpus import Document, load_corpus
 from experiments.records.files import JsonlLog, atomic_write_json, read_jsonl
 from experiments.report.dataset_card import write_dataset
 from experiments.report.summary import summarize
-from experiments.run.cli import add_common, command_parser, harness_run_config, reject_unused, run_cli
+from experiments.run.cli import add_common, command_main, command_parser, harness_run_config, reject_unused
 from experiments.run.dryrun import estimate, render
 from experiments.run.harness import load_harness, read_harness
 from experiments.run.session import RunOptions, Session
@@ -141,7 +140,7 @@ def _planned(args: argparse.Namespace, docs: list[Document]) -> list[str]:
     return waiting[: args.max_docs] if args.max_docs else waiting
 
 
-def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
+def _main(args: argparse.Namespace, options: RunOptions) -> int:
     if args.out is None:
         raise ConfigError("--out is required: the shared output directory of the queue")
     cfg, p = harness_run_config(args), parser()
@@ -167,9 +166,7 @@ def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> in
         study,
         args.out,
         max_docs=args.max_docs,
-        lms=lms,
-        use_cache=not args.no_cache,
-        quiet=args.quiet,
+        **options,
     )
     print(summary)
     return 0
@@ -191,9 +188,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
-    """The command line; `lms` (one per role) replaces the configured models (tests)."""
-    return run_cli(lambda args: _main(args, lms), parser(), argv)
+main = command_main(_main, parser)
 
 
 if __name__ == "__main__":

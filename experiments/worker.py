@@ -28,13 +28,12 @@ import sys
 from pathlib import Path
 from typing import Any, Unpack
 
-import dspy
 import optuna
 
 from experiments.config import ConfigError, RunConfig
 from experiments.corpus import load_splits
 from experiments.records.files import atomic_write_json
-from experiments.run.cli import add_common, command_parser, config_file, load_config, reject_unused, run_cli
+from experiments.run.cli import add_common, command_main, command_parser, config_file, load_config, reject_unused
 from experiments.run.dryrun import render, trials_plan
 from experiments.run.overrides import build_config, dotted_keys, merge
 from experiments.run.session import RunOptions, Session
@@ -152,7 +151,7 @@ def status(name: str, storage: str) -> dict[str, Any]:
     return {"study": name, "states": states, "budget": study.user_attrs.get("n_trials"), "best": found}
 
 
-def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> int:
+def _main(args: argparse.Namespace, options: RunOptions) -> int:
     p = parser()
     if args.status:
         flags = ("--set", "--config", "--preset", "--out", "--n-trials", "--max-trials", "--dry-run")
@@ -193,9 +192,7 @@ def _main(args: argparse.Namespace, lms: dict[str, dspy.LM] | None = None) -> in
         args.out,
         budget=budget,
         max_trials=args.max_trials,
-        lms=lms,
-        use_cache=not args.no_cache,
-        quiet=args.quiet,
+        **options,
     )
     print(
         f"worker {s['worker']}: ran trials {s['trials']}; the study holds {s['study_finished']}/{s['budget']} "
@@ -220,9 +217,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
-    """The command line; `lms` (one per role) replaces the configured models (tests)."""
-    return run_cli(lambda args: _main(args, lms), parser(), argv)
+main = command_main(_main, parser)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 """Shared command-line plumbing: common options, config loading, logging, and one-line errors.
 
 Every command builds its parser with `command_parser` and `add_common`, reads its `RunConfig` with
-`load_config`, and runs under `run_cli`. User errors (bad config, unknown preset/optimizer/model, missing
-files or model packages, permanent LM failures) print one line `autodata: error: ...` and exit with
-status 2 (usage) or 1 (run); a traceback appears only with --debug. Ctrl-C exits 130 after the files
-written so far are left in place. An option a command mode does not use is rejected with one line
-(`reject_unused`), never silently ignored.
+`load_config`, and gets its `main(argv, lms=...)` from `command_main`, which runs it under `run_cli`.
+User errors (bad config, unknown preset/optimizer/model, missing files or model packages, permanent LM
+failures) print one line `autodata: error: ...` and exit with status 2 (usage) or 1 (run); a traceback
+appears only with --debug. Ctrl-C exits 130 after the files written so far are left in place. An option
+a command mode does not use is rejected with one line (`reject_unused`), never silently ignored.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ import tomllib
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import dspy
 
 from experiments.config import ConfigError, RunConfig
 from experiments.lms.embedded import EmbeddedModelError
 from experiments.presets import PRESETS, preset
 from experiments.run.harness import config_for_harness
 from experiments.run.overrides import build_config, merge
+from experiments.run.session import RunOptions
 from optimizers.registry import UnknownOptimizerError
 from programs.errors import FatalLMError
 
@@ -156,3 +159,22 @@ def run_cli(
             raise
         print(f"autodata: error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, ConfigError) else 1
+
+
+class Main(Protocol):
+    def __call__(self, argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int: ...
+
+
+def command_main(
+    run: Callable[[argparse.Namespace, RunOptions], int], parser: Callable[[], argparse.ArgumentParser]
+) -> Main:
+    """A command's `main(argv, lms=...)`: `argv` parsed by `parser()`, then `run(args, options)` under
+    `run_cli`. `options` are the `RunOptions` of the common flags (--no-cache, --quiet); `lms` (one per
+    role) replaces the configured models (tests)."""
+
+    def main(argv: list[str] | None = None, *, lms: dict[str, dspy.LM] | None = None) -> int:
+        return run_cli(
+            lambda args: run(args, {"lms": lms, "use_cache": not args.no_cache, "quiet": args.quiet}), parser(), argv
+        )
+
+    return main

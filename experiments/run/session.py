@@ -29,6 +29,7 @@ from typing import Any, TypedDict
 import dspy
 
 from experiments.config import ROLES, RunConfig
+from experiments.corpus import CorpusLoad
 from experiments.lms.factory import build_lms, ensure_embedded
 from experiments.records.files import atomic_write_json
 from experiments.records.progress import Progress
@@ -131,6 +132,12 @@ class Session:
 
     def note(self, text: str) -> None:
         self.progress.note(text)
+
+    def note_corpus(self, corpus: CorpusLoad, also: str = "") -> None:
+        """The corpus summary (and `also`), then every source the loader skipped, as progress notes."""
+        self.note(f"corpus: {corpus.summary()}{also}")
+        for source, reason in corpus.skipped:
+            self.note(f"skipped {source}: {reason}")
 
     def phase(
         self,
