@@ -32,6 +32,7 @@ from metrics.intervals import (
 from metrics.stats import wilson
 from metrics.validation import valid_candidate
 from programs.records import VerifierReport
+from programs.usage import cached_tokens, total_tokens
 
 PHASES = {"baseline": "baseline", "compiled": "final"}
 
@@ -69,8 +70,7 @@ def _spent(rows: list[dict[str, Any]]) -> tuple[int, float]:
     for r in rows:
         seconds += r.get("seconds", 0.0)
         for u in (r.get("usage") or {}).values():
-            tokens += sum(u.get(k, 0) for k in ("prompt_tokens", "completion_tokens"))
-            tokens += sum(u.get(k, 0) for k in ("cached_prompt_tokens", "cached_completion_tokens"))
+            tokens += total_tokens(u) + cached_tokens(u)
             seconds += u.get("cached_seconds", 0.0)
     return tokens, round(seconds, 3)
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from experiments.config import ROLES, RunConfig
+from programs.usage import total_tokens
 
 Price = tuple[float, float]  # USD per prompt token, per completion token
 
@@ -55,7 +56,7 @@ def cost(usage_by_role: Mapping[str, Mapping[str, float]], table: dict[str, Pric
     unknown = []
     local = sorted(role for role in usage_by_role if isinstance(table.get(role), LocalPrice))
     for role, u in usage_by_role.items():
-        tokens = u.get("prompt_tokens", 0) + u.get("completion_tokens", 0)
+        tokens = total_tokens(u)
         price = table.get(role)
         if price is None:
             by_role[role] = None
