@@ -63,7 +63,7 @@ def generate_run(
 
 
 def push(folder: Path, repo: str) -> None:
-    import datasets
+    import datasets  # about 1 s to import: only for --push-to-hub
 
     problem = probe_hub(hub_endpoint())  # fail in seconds offline, not after minutes of retries
     if problem:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from aclsum import ACLSum
+
 from experiments.corpus.detok import detokenise
 from experiments.corpus.document import CC_BY_4, CC_BY_NC_SA_3, UNKNOWN_LICENCE, Document
 
@@ -54,8 +56,6 @@ def paper_text(title: str, sentences: dict[str, list[str]]) -> str:
 
 def load_aclsum() -> tuple[list[Document], list[tuple[str, str]]]:
     """All aclsum papers (train, val and test pooled) and the (id, reason) pairs of any skipped paper."""
-    from aclsum import ACLSum
-
     documents: list[Document] = []
     skipped: list[tuple[str, str]] = []
     for split in ACLSUM_SPLITS:

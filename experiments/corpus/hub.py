@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import os
 
+import huggingface_hub
+from huggingface_hub import constants
+
 from experiments.config import ConfigError
 from experiments.corpus.document import Document
 from experiments.corpus.rows import documents_from_rows
@@ -33,24 +36,22 @@ def parse_hub_source(source: str) -> tuple[str, str]:
 
 def hub_endpoint() -> str:
     """The hub URL datasets would use: HF_ENDPOINT if set, else huggingface_hub's default."""
-    from huggingface_hub import constants
-
     return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
 
 
 def hub_offline() -> bool:
     """Whether datasets runs in offline mode (HF_HUB_OFFLINE / HF_DATASETS_OFFLINE at import time)."""
-    import datasets.config
+    import datasets.config  # datasets takes about 1 s to import: only when a hub source is used
 
     return bool(datasets.config.HF_HUB_OFFLINE)
 
 
 def probe_hub(endpoint: str, timeout: float | None = None) -> str | None:
     """None when the hub endpoint answers within `timeout` (default PROBE_TIMEOUT_S); else a short reason."""
-    from huggingface_hub import get_session
-
     try:
-        response = get_session().head(endpoint, timeout=timeout or PROBE_TIMEOUT_S, follow_redirects=False)
+        response = huggingface_hub.get_session().head(
+            endpoint, timeout=timeout or PROBE_TIMEOUT_S, follow_redirects=False
+        )
     except Exception as exc:  # httpx transport errors, timeouts, offline-mode errors
         return one_line(exc)
     if response.status_code >= 500:
@@ -70,7 +71,7 @@ def load_hub_dataset(source: str, text_field: str, id_field: str) -> tuple[list[
                 f"corpus.source {source!r}: the Hugging Face hub ({endpoint}) is unreachable ({reason}); "
                 f"{_LOCAL_HINT}, or set HF_HUB_OFFLINE=1 to use a cached copy"
             )
-    import datasets
+    import datasets  # about 1 s to import: only when a hub source is used
 
     try:
         dataset = datasets.load_dataset(name, split=split)

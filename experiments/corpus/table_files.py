@@ -29,7 +29,7 @@ def load_table_file(path: Path, text_field: str, id_field: str) -> tuple[list[Do
     builder = TABLE_FORMATS.get(path.suffix.lower())
     if builder is None:
         raise ConfigError(f"corpus.source {str(path)!r}: unsupported file type; use {', '.join(TABLE_FORMATS)}")
-    import datasets
+    import datasets  # about 1 s to import: only when a table file is read
 
     try:
         dataset = datasets.load_dataset(builder, data_files=str(path), split="train")

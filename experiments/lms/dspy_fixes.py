@@ -14,6 +14,9 @@ from __future__ import annotations
 import copy
 import functools
 
+import dspy.clients.capabilities as capabilities
+import dspy.clients.costs as costs
+
 _ORIGINAL: tuple | None = None  # (capabilities.model_info, costs.model_info) while the memo is applied
 
 
@@ -25,9 +28,6 @@ def apply() -> None:
     global _ORIGINAL
     if _ORIGINAL is not None:
         return
-    import dspy.clients.capabilities as capabilities
-    import dspy.clients.costs as costs
-
     original = capabilities.model_info
 
     @functools.lru_cache(maxsize=512)
@@ -45,8 +45,5 @@ def revert() -> None:
     global _ORIGINAL
     if _ORIGINAL is None:
         return
-    import dspy.clients.capabilities as capabilities
-    import dspy.clients.costs as costs
-
     capabilities.model_info, costs.model_info = _ORIGINAL
     _ORIGINAL = None

@@ -34,6 +34,8 @@ import dspy
 from experiments.config import ROLES, ConfigError
 from experiments.lms import dspy_fixes
 from experiments.lms.embedded import MODELS, model_path
+from experiments.lms.llama_engine import LlamaEngine
+from experiments.lms.llama_server import register
 from experiments.lms.role_models import ModelsConfig, RoleModel
 
 dspy_fixes.apply()
@@ -55,8 +57,6 @@ def _api_key(role: str, spec: RoleModel) -> str | None:
 
 
 def _embedded(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
-    from experiments.lms.llama_engine import LlamaEngine
-
     name = spec.model[len(EMBEDDED_PREFIX) :]
     if name not in MODELS:
         raise ConfigError(f"models.{role}.model: unknown embedded model {name!r}; known: {', '.join(MODELS)}")
@@ -82,8 +82,6 @@ def build_lm(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
     # (3 by default) would hide faults and multiply waits. `options.num_retries` still overrides.
     kwargs = {"num_retries": 0, **spec.options}
     if spec.model.startswith(LLAMACPP_PREFIX):
-        from experiments.lms.llama_server import register
-
         if not spec.api_base:
             raise ConfigError(f"models.{role}: {LLAMACPP_PREFIX}<alias> needs api_base (the server's /v1 URL)")
         register()

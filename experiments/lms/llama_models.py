@@ -48,7 +48,7 @@ def shared_model(name: str, n_ctx: int, n_threads: int) -> Loaded:
     with _LOADED_LOCK:
         loaded = _LOADED.get(key)
         if loaded is None:
-            from llama_cpp import Llama
+            from llama_cpp import Llama  # the optional `embedded` extra, imported when a model is loaded
 
             llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
             loaded = _LOADED[key] = Loaded(llama, threading.Lock())
@@ -81,7 +81,7 @@ def compile_grammar(llama: Any, text: str) -> Any:
     llama-cpp-python 0.3.36 adds a NULL sampler to its chain when llama.cpp refuses a grammar and then
     crashes the process; a refused grammar raises UnsupportedFeatureError here instead. Checked once per text.
     """
-    import llama_cpp
+    import llama_cpp  # the optional `embedded` extra (see shared_model)
     from llama_cpp.llama_grammar import LlamaGrammar
 
     if text not in _ACCEPTED_GRAMMARS:

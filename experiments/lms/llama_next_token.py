@@ -31,7 +31,7 @@ class TokenChoice:
 
 @functools.lru_cache(maxsize=8)
 def _formatter(llama: Any) -> Any:
-    from llama_cpp import llama_chat_format
+    from llama_cpp import llama_chat_format  # the optional `embedded` extra, imported on first use
 
     template = llama.metadata.get("tokenizer.chat_template")
     if not template:

@@ -21,15 +21,12 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
+import tqdm.std  # a dependency of dspy
+
 
 @contextlib.contextmanager
 def library_bars_off() -> Iterator[None]:
     """Every tqdm bar created inside the block is disabled (iterating and updating it still work)."""
-    try:
-        import tqdm.std
-    except ImportError:  # pragma: no cover - tqdm comes with dspy
-        yield
-        return
     cls = tqdm.std.tqdm
     original = cls.__init__
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from dspy.clients.model_metadata import model_info, rate
+
 from experiments.config import ROLES, RunConfig
 from programs.usage import total_tokens
 
@@ -34,8 +36,6 @@ def role_price(cfg: RunConfig, role: str) -> Price | None:
         return LOCAL
     if spec.model.startswith("llamacpp/") or "/" not in spec.model:
         return None
-    from dspy.clients.model_metadata import model_info, rate
-
     provider, name = spec.model.split("/", 1)
     try:
         info = model_info(provider, name)

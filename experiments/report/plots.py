@@ -17,6 +17,7 @@ from pathlib import Path
 
 
 def _plt():
+    # matplotlib (about 0.5 s to import) is loaded when a plot is drawn, not when a command starts.
     import matplotlib
 
     matplotlib.use("Agg")

@@ -15,12 +15,14 @@ import logging
 import os
 import socket
 import threading
+import time
+import warnings
 from pathlib import Path
 
 import optuna
 from optuna.storages._heartbeat import BaseHeartbeat  # RDB storages (and their cache) beat
 
-from experiments.config import RunConfig
+from experiments.config import ConfigError, RunConfig
 from experiments.study.local import TrialFailed, open_study
 
 log = logging.getLogger("autodata.study")
@@ -36,8 +38,6 @@ def create_shared_study(cfg: RunConfig, out: Path, n_trials: int) -> optuna.Stud
 
 def join_study(name: str, storage, seed: int) -> optuna.Study:
     """Load an existing study for a worker, with its own seeded TPE sampler; a missing study is a ConfigError."""
-    from experiments.config import ConfigError
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
     try:
@@ -73,8 +73,6 @@ def claim_trial(study: optuna.Study, budget: int) -> optuna.Trial | None:
 
 def fail_stale(study: optuna.Study) -> None:
     """Mark RUNNING trials whose heartbeat is older than the grace period as FAIL (RDB storages only)."""
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         optuna.storages.fail_stale_trials(study)
@@ -143,8 +141,6 @@ def _tell(study: optuna.Study, trial: optuna.Trial, value: float | None, failure
 
 def wait_for_trials(study: optuna.Study, n_trials: int, timeout: float, poll: float = 5.0) -> bool:
     """Wait until the study holds `n_trials` finished trials (for a compile whose study runs on workers)."""
-    import time
-
     deadline = time.monotonic() + timeout
     while finished_count(study) < n_trials:
         fail_stale(study)

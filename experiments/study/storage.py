@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
 
 from experiments.config import RunConfig
 
@@ -24,9 +26,6 @@ def storage_url(cfg: RunConfig, out: Path) -> str:
 def make_storage(url: str) -> Any:
     """An Optuna storage (or the URL Optuna opens itself) for `url`."""
     if url.startswith("journal:"):
-        from optuna.storages import JournalStorage
-        from optuna.storages.journal import JournalFileBackend
-
         return JournalStorage(JournalFileBackend(url.removeprefix("journal:")))
     if url.startswith(("postgresql", "mysql")):
         return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=180)
@@ -48,7 +47,7 @@ def shared_storage(url: str, heartbeat_interval: int = 60, grace_period: int = 1
 def redact(url: str) -> str:
     """A storage URL with its password hidden (for files and messages)."""
     if url.startswith(("postgresql", "mysql")):
-        from sqlalchemy.engine import make_url
+        from sqlalchemy.engine import make_url  # only for RDB URLs: optuna does not load sqlalchemy otherwise
 
         return make_url(url).render_as_string(hide_password=True)
     return url
