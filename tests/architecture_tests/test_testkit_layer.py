@@ -1,4 +1,4 @@
-"""testkit/ is for tests and benchmarks: no product package imports it, and bench/ never imports tests/."""
+"""testkit/ is for tests and benchmarks: no product package imports it or tests/, and bench/ never imports tests/."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ def importers(package: str, folders: list[str]) -> list[str]:
     return found
 
 
-def test_product_packages_do_not_import_testkit():
+def test_product_packages_do_not_import_testkit_or_tests():
     assert importers("testkit", PRODUCT) == []
+    assert importers("tests", PRODUCT) == []
 
 
 def test_bench_and_testkit_do_not_import_tests():
