@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from bench.common import PYTHON, ROOT
 
 KEY_ENV = "AUTODATA_BENCH_FAKE_KEY"
-ROLES = ("challenger", "verifier", "weak", "strong", "judge", "reflection")
 
 
 @dataclass
@@ -61,6 +60,8 @@ def cpu_seconds(pid: int) -> float:
 
 def role_settings(url: str, timeout: float = 30.0) -> list[str]:
     """`--set` overrides putting every role on the fake server, with DSPy's own retries off."""
+    from experiments.config import ROLES  # after bench.common.setup_env: dspy reads its settings at import
+
     os.environ.setdefault(KEY_ENV, "sk-bench-not-a-secret")
     sets = []
     for role in ROLES:

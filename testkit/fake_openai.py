@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
+from experiments.config import ROLES
 from testkit.scripted import Prompt, parse
 
 HOST = "127.0.0.1"
@@ -225,7 +226,7 @@ class FakeOpenAI:
         latency: float = 0.0,
         faults: FaultPlan | None = None,
         api_key: str | None = None,
-        model_names: tuple[str, ...] = ("challenger", "verifier", "weak", "strong", "judge", "reflection"),
+        model_names: tuple[str, ...] = ROLES,
     ) -> None:
         self.reply, self.latency, self.faults, self.api_key = reply, latency, faults, api_key
         self.model_names = model_names
