@@ -35,6 +35,7 @@ class RoundRow(TypedDict):
     round: int
     question_type: str | None
     skill_tags: list[str]
+    insight: str | None  # the paper's insight the challenger targeted (rows written before it: absent)
     context: str | None
     question: str | None
     reference_answer: str | None
@@ -88,6 +89,7 @@ def round_row(
         "round": record.round,
         "question_type": c.question_type if c else None,
         "skill_tags": c.skill_tags if c else [],
+        "insight": c.insight if c else None,
         "context": c.context if c else None,
         "question": c.question if c else None,
         "reference_answer": c.reference_answer if c else None,
@@ -118,6 +120,7 @@ def record_from_row(row: Mapping[str, Any]) -> RoundRecord:
         candidate = Candidate(
             question_type=row.get("question_type") or "",
             skill_tags=row.get("skill_tags") or [],
+            insight=row.get("insight") or "",
             context=row.get("context") or "",
             question=row["question"] or "",
             reference_answer=row.get("reference_answer") or "",

@@ -22,6 +22,7 @@ FIELDS = (
     "doc_id",
     "question_type",
     "skill_tags",
+    "insight",
     "context",
     "question",
     "reference_answer",
@@ -44,6 +45,7 @@ def features():
             "doc_id": text,
             "question_type": text,
             "skill_tags": datasets.Sequence(text),
+            "insight": text,
             "context": text,
             "question": text,
             "reference_answer": text,
@@ -139,8 +141,10 @@ def card(
         f"- documents behind accepted questions: {dict(used)}",
         "",
         "## Fields",
-        "doc_id, question_type, skill_tags, context, question, reference_answer, rubric (list of",
-        "{criterion, weight}), weak_mean, strong_mean, gap, round, source_title, source_licence, source.",
+        "doc_id, question_type, skill_tags, insight (the source's insight the question targets, as the challenger",
+        "named it; empty or null when it named none or the round was recorded before insights were kept), context,",
+        "question, reference_answer, rubric (list of {criterion, weight}), weak_mean, strong_mean, gap, round,",
+        "source_title, source_licence, source.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -15,12 +15,11 @@ from experiments.records.progress import Progress
 from experiments.report.compile_print import print_summary
 from experiments.report.dataset_card import features
 from experiments.run.overrides import build_config
-from programs.loop import AgenticSelfInstruct
+from programs.loop import LOOP_ROLES, AgenticSelfInstruct
 from testkit.world import World
 from tests.experiments_tests.test_compile_scripted import scripted_lms
 from tests.support.workers import SETTINGS, write_docs
 
-LOOP_ROLES = ("challenger", "verifier", "weak", "strong", "judge")
 PLAN = {1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}}
 
 
