@@ -11,7 +11,7 @@ MLflow; it does not load files or talk to providers.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -23,6 +23,9 @@ from programs.loop import LOOP_ROLES
 from programs.structure import RubricStructure
 
 ROLES = (*LOOP_ROLES, "reflection")  # every role a config names a model for
+
+
+VerifierCheck = Literal["no_leakage", "not_recall", "rubric_well_formed", "type_consistent"]
 
 
 class ConfigError(ValueError):
@@ -59,6 +62,9 @@ class LoopConfig(_Section):
     # The strong solver answers with the source document open (the paper's "privileged information"
     # strong mode); the weak solver never sees it.
     strong_sees_document: bool = False
+    # The verifier checks that can reject a candidate (all four by default). A check left out is still
+    # asked and recorded; see programs/verifier.py and the default preset for when that is measured right.
+    verifier_gate: list[VerifierCheck] = Field(default_factory=lambda: list(get_args(VerifierCheck)))
     # Retries of one role call after an infrastructure error, before the round is recorded as an error.
     infra_retries: int = Field(default=3, ge=0)
     # Base delay (seconds) of the exponential backoff between retries; jitter is added.

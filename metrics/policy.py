@@ -62,19 +62,23 @@ class HarnessPolicy:
 def validation_score(report: VerifierReport, min_reference: float = 0.6, max_offtopic: float = 0.3) -> float:
     """The rubric validation metric in [0, 1]: the mean of four parts, a part not reached counting 0.
 
-    Parts: programmatic rubric checks (1 minus 0.2 per problem), the verifier's checks (share true),
-    the reference answer's own score (relative to `min_reference`), and how low a generic off-topic
-    answer scores (relative to `max_offtopic`). When sanity checks are switched off (the verifier ran
-    and passed, but no sanity scores exist) the last two parts are left out.
+    Parts: programmatic rubric checks (1 minus 0.2 per problem), the verifier's gated checks (share true;
+    checks outside the verifier's gate are advice and count for nothing, and with none gated the part is
+    left out), the reference answer's own score (relative to `min_reference`), and how low a generic
+    off-topic answer scores (relative to `max_offtopic`). When sanity checks are switched off (the
+    verifier ran and passed, but no sanity scores exist) the last two parts are left out.
     """
     parts = [max(0.0, 1.0 - 0.2 * len(report.rubric_problems))]
     if report.rubric_problems or not report.checks:
         return round(sum(parts) / 4, 6)
-    parts.append(sum(report.checks.values()) / len(report.checks))
-    verifier_passed = all(report.checks.values())
+    gate = report.gate if report.gate is not None else list(report.checks)
+    gated = [ok for name, ok in report.checks.items() if name in gate]
+    if gated:
+        parts.append(sum(gated) / len(gated))
+    verifier_passed = all(gated)
     if verifier_passed and report.reference_score is None and report.offtopic_score is None:
-        return round(sum(parts) / 2, 6)
+        return round(sum(parts) / len(parts), 6)
     ref, off = report.reference_score, report.offtopic_score
     parts.append(0.0 if ref is None else min(1.0, ref / min_reference))
     parts.append(0.0 if off is None else min(1.0, (1.0 - off) / (1.0 - max_offtopic)))
-    return round(sum(parts) / 4, 6)
+    return round(sum(parts) / len(parts), 6)

@@ -27,7 +27,7 @@ from programs.records import Attempt, Candidate, Decision, RoundRecord, Verifier
 from programs.retry import RoleCaller, RoundFailure
 from programs.solver import Solver
 from programs.usage import UsageMeter
-from programs.verifier import QualityVerifier
+from programs.verifier import CHECKS, QualityVerifier
 
 # The loop's role modules (attributes of AgenticSelfInstruct), each bound to its own LM.
 LOOP_ROLES = ("challenger", "verifier", "weak", "strong", "judge")
@@ -52,11 +52,12 @@ class AgenticSelfInstruct(dspy.Module):
         sample_workers: int = 1,
         backoff: float = 1.0,
         judge: dspy.Module | None = None,
+        verifier_gate: tuple[str, ...] = CHECKS,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # dspy.Module.__init__ is unannotated
         # Any module whose forward(document, rubric_rules, feedback) returns a Candidate (baselines swap it).
         self.challenger: dspy.Module = Challenger(policy.structure)
-        self.verifier = QualityVerifier()
+        self.verifier = QualityVerifier(gate=verifier_gate)
         self.weak = Solver()
         self.strong = Solver(reasoning=strong_reasoning, sees_document=strong_sees_document)
         # Any protocol of programs.judging; the joint judge when none is given.
@@ -195,7 +196,8 @@ def _finish(record: RoundRecord, decision: Decision) -> None:
 def _quality_detail(report: VerifierReport) -> str:
     if report.rubric_problems:
         return "rubric: " + "; ".join(report.rubric_problems)
-    failed = [name for name, ok in report.checks.items() if not ok]
+    gate = report.gate if report.gate is not None else list(report.checks)
+    failed = [name for name, ok in report.checks.items() if not ok and name in gate]
     prefix = f"verifier rejected ({', '.join(failed)})" if failed else "sanity check failed"
     return f"{prefix}: {report.feedback}" if report.feedback else prefix
 

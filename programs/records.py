@@ -65,6 +65,9 @@ class VerifierReport(BaseModel):
     passed: bool
     feedback: str = ""
     checks: dict[str, bool] = Field(default_factory=dict)
+    # The checks that could reject (the verifier's gate); None on records written before the gate existed
+    # (every check gated then).
+    gate: list[str] | None = None
     # Problems found by the programmatic rubric checks (empty when they passed).
     rubric_problems: list[str] = Field(default_factory=list)
     # Judge sanity: the reference answer's score under its own rubric, and an off-topic answer's.

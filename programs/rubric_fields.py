@@ -28,8 +28,9 @@ POSITIVE, PENALTY = "positive_criteria", "penalty_criteria"
 BEFORE = "reference_answer"
 CRITERION_CHARS = Criterion.model_json_schema()["properties"]["criterion"]["maxLength"]
 POSITIVE_DESC = (
-    "the rubric's positive criteria; each is one full sentence naming a specific point from the paper that a "
-    "correct answer must make, with a higher weight for a more important point"
+    "the rubric's positive criteria, from basic to specific; each is one full sentence naming a point a correct "
+    "answer must make: the first a basic point that a careful answer from the context alone makes (low weight), "
+    "the others the paper's specific points (higher weights for more important points)"
 )
 PENALTY_DESC = (
     "the rubric's penalty criteria; each is one full sentence naming a specific mistake a wrong answer would "

@@ -28,7 +28,9 @@ class ChallengeSignature(dspy.Signature):
     question, and a rubric that a strict grader can apply criterion by criterion to a solver's answer:
     each criterion states what a good ANSWER does, starting with a verb such as "Explains that ...",
     "Proposes ...", "Identifies ..." (or, for a mistake, "Claims that ..."), never what the paper or
-    the question does. If earlier attempts failed, follow the direction the feedback gives and write
+    the question does. Order the points from basic to specific, so the rubric separates a partial answer
+    from a full one: the first is a basic point any careful answer from the context makes, and the later
+    ones need the insight and weigh more. If earlier attempts failed, follow the direction the feedback gives and write
     an entirely new question from a different angle, not a rephrasing."""
 
     document: str = dspy.InputField(desc="the source paper")
@@ -37,7 +39,7 @@ class ChallengeSignature(dspy.Signature):
     question_type: str = dspy.OutputField(desc="e.g. explanation, prediction, design, comparison, analysis")
     skill_tags: list[str] = dspy.OutputField(desc="2-3 reasoning skills the question exercises")
     insight: str = dspy.OutputField(desc="the paper's specific insight the question asks for, in one sentence")
-    context: str = dspy.OutputField(desc="the problem setup only, self-contained, without the insight")
+    context: str = dspy.OutputField(desc="2-4 sentences setting up the problem for the solver, without the insight")
     question: str = dspy.OutputField(desc="one question whose answer is the insight")
     reference_answer: str = dspy.OutputField(desc="a complete, correct answer")
 

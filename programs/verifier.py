@@ -1,7 +1,10 @@
 """The quality verifier role: an LM review of one candidate against its document.
 
-It returns the four checks and feedback; `passed` is computed here by code (all checks true), never
-taken from the model. Programmatic rubric checks and judge sanity checks are added by the loop.
+It returns the four checks and feedback; `passed` is computed here by code, never taken from the model:
+true when every check of its `gate` holds (all four by default). A check left out of the gate is still
+asked and recorded, but cannot reject a candidate; that is for verifier models measured to be unreliable
+on a check the loop measures another way (leakage by the judge's anchors and the reference sanity check,
+difficulty by the weak solver). Programmatic rubric checks and judge sanity checks are added by the loop.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ def render_rubric(candidate: Candidate) -> str:
 
 
 class QualityVerifier(dspy.Module):
-    def __init__(self) -> None:
+    def __init__(self, gate: tuple[str, ...] = CHECKS) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # dspy.Module.__init__ is unannotated
+        unknown = sorted(set(gate) - set(CHECKS))
+        if unknown:
+            raise ValueError(f"unknown verifier checks {unknown}; choose from {list(CHECKS)}")
         self.review = BoundPredict(VerifySignature)
+        self.gate = tuple(name for name in CHECKS if name in gate)
 
     def forward(self, document: str, rubric_rules: str, candidate: Candidate) -> VerifierReport:
         out = self.review(
@@ -34,4 +41,5 @@ class QualityVerifier(dspy.Module):
             rubric=render_rubric(candidate),
         )
         checks = {name: bool(getattr(out, name)) for name in CHECKS}
-        return VerifierReport(passed=all(checks.values()), feedback=str(out.feedback).strip(), checks=checks)
+        passed = all(checks[name] for name in self.gate)
+        return VerifierReport(passed=passed, feedback=str(out.feedback).strip(), checks=checks, gate=list(self.gate))

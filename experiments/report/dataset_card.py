@@ -133,6 +133,7 @@ def card(
         f"- role models: {harness.get('models')} (this run: { {r: getattr(cfg.models, r).model for r in LOOP_ROLES} })",
         f"- acceptance preset: {t['preset']}, thresholds: {t['thresholds']}",
         f"- rubric structure: {harness['structure']}",
+        *_roles(harness),
         f"- corpus source: {cfg.corpus.source}",
         "",
         "## Licences",
@@ -147,6 +148,27 @@ def card(
         "source_title, source_licence, source.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _roles(harness: dict[str, Any]) -> list[str]:
+    """How the strong solver, the verifier and the judge worked (harness files before these were recorded
+    give no line)."""
+    loop, judge, lines = harness.get("loop") or {}, harness.get("judge") or {}, []
+    if "strong_sees_document" in loop:
+        mode = [
+            m
+            for m, on in (
+                ("reasoning", loop.get("strong_reasoning")),
+                ("with the source document open", loop.get("strong_sees_document")),
+            )
+            if on
+        ]
+        lines.append(f"- strong solver mode: {', '.join(mode) or 'plain (context and question only)'}")
+    if "verifier_gate" in loop:
+        lines.append(f"- verifier checks that could reject a question: {loop['verifier_gate'] or 'none (advice only)'}")
+    if judge:
+        lines.append(f"- judge protocol: {judge.get('protocol')}, calibration: {judge.get('calibration')}")
+    return lines
 
 
 def _empty_note(rows: list[dict[str, Any]], failure_mix: dict[str, int] | None) -> list[str]:

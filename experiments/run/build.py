@@ -50,6 +50,7 @@ def build_program(
         sanity_checks=loop.sanity_checks,
         strong_reasoning=loop.strong_reasoning,
         strong_sees_document=loop.strong_sees_document,
+        verifier_gate=tuple(loop.verifier_gate),
         infra_retries=loop.infra_retries,
         sample_workers=loop.sample_workers,
         backoff=loop.backoff,

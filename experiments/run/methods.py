@@ -9,6 +9,7 @@ and acceptance settings). `parse_methods` reads `--methods`. No LMs are bound he
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from experiments.config import ConfigError, RunConfig
 from experiments.run.build import build_program, thresholds
@@ -39,7 +40,8 @@ def build_method(name: str, cfg: RunConfig, harness: Path | None = None) -> Agen
         "infra_retries",
         "sample_workers",
     )
-    loop = {k: getattr(cfg.loop, k) for k in (*keys, "backoff")}
+    loop: dict[str, Any] = {k: getattr(cfg.loop, k) for k in (*keys, "backoff")}
+    loop["verifier_gate"] = tuple(cfg.loop.verifier_gate)
     judge = make_judge(cfg.judge, graded=cfg.rubric.graded)
     return BASELINES[name](HarnessPolicy(cfg.rubric, thresholds(cfg)), judge=judge, **loop)
 

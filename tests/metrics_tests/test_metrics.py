@@ -44,6 +44,15 @@ def test_validation_score_parts():
     assert validation_score(full) == 1.0
     no_sanity = VerifierReport(passed=True, checks=dict.fromkeys("abcd", True))
     assert validation_score(no_sanity) == 1.0
+    # Checks outside the verifier's gate are advice: they count for nothing, and with none gated the
+    # verifier part is left out (three parts, not four).
+    advised = {"a": False, "b": True, "c": False, "d": True}
+    gated = VerifierReport(passed=True, checks=advised, gate=["b", "d"], reference_score=0.3, offtopic_score=0.0)
+    assert validation_score(gated) == pytest.approx((1 + 1 + 0.5 + 1) / 4)
+    ungated = VerifierReport(passed=True, checks=advised, gate=[], reference_score=0.3, offtopic_score=0.0)
+    assert validation_score(ungated) == pytest.approx((1 + 0.5 + 1) / 3)
+    half = VerifierReport(passed=False, checks=advised, gate=["a", "b"], reference_score=None)
+    assert validation_score(half) == pytest.approx((1 + 0.5 + 0 + 0) / 4)
 
 
 def test_validation_metric_averages_rounds():

@@ -69,6 +69,22 @@ def test_verifier_rejection_is_quality_failure_and_skips_solvers():
     assert "FAILED QUALITY CHECK" in engines["challenger"].prompts[1].inputs["feedback"]
 
 
+def test_a_check_outside_the_verifier_gate_is_recorded_but_cannot_reject():
+    world = World(verifier_ok=False, plan={1: {"weak": [1], "strong": [1, 2, 3, 4]}})  # no_leakage: false
+    gated, _ = make(world, max_rounds=1)
+    assert gated(document="A paper.").rounds[0].detail.startswith("verifier rejected (no_leakage)")
+    program, engines = make(world, max_rounds=1, verifier_gate=("not_recall", "rubric_well_formed"))
+    r = program(document="A paper.").rounds[0]
+    assert r.reason == "accepted" and engines["weak"].calls == 2
+    assert r.verifier.checks["no_leakage"] is False and r.verifier.gate == ["not_recall", "rubric_well_formed"]
+    world.verifier = lambda p: {**World.verifier(world, p), "not_recall": False}
+    program, _ = make(world, max_rounds=1, verifier_gate=("not_recall", "rubric_well_formed"))
+    r = program(document="A paper.").rounds[0]
+    assert r.reason == "failed_quality" and r.detail.startswith("verifier rejected (not_recall):")
+    with pytest.raises(ValueError, match="unknown verifier checks"):
+        make(world, verifier_gate=("leakage",))
+
+
 def test_rubric_checks_reject_penalties_when_not_allowed_without_asking_the_verifier():
     world = World(n_penalty=2)
     program, engines = make(world, max_rounds=1)
