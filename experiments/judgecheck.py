@@ -27,6 +27,7 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -97,21 +98,37 @@ def _metrics(record: dict[str, Any]) -> dict[str, float]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def rebuild(labels: Path, verdicts: Path, out: Path, n_boot: int, *, allow_empty: bool = False) -> dict[str, Any]:
+def without_sources(labels: Path, answers: list[LabelledAnswer], exclude: Sequence[str]) -> list[LabelledAnswer]:
+    """The answers whose source is not in `exclude` (e.g. the anchored judge's own anchor answers)."""
+    unknown = sorted(set(exclude) - {a.source for a in answers})
+    if unknown:
+        known = ", ".join(sorted({a.source for a in answers}))
+        raise ConfigError(f"--exclude-source {', '.join(unknown)}: no such source in {labels} (sources: {known})")
+    return [a for a in answers if a.source not in exclude]
+
+
+def rebuild(
+    labels: Path, verdicts: Path, out: Path, n_boot: int, *, allow_empty: bool = False, exclude: Sequence[str] = ()
+) -> dict[str, Any]:
     """judgecheck.json and judgecheck.md from a verdicts file and its labels; no LM call."""
     answers = load_labels(labels)
     judged = read_verdicts(verdicts, answers)
+    answers = without_sources(labels, answers, exclude)
+    judged = [j for j in judged if j.id in {a.id for a in answers}]
     if not judged and not allow_empty:
         raise ConfigError(f"{verdicts}: no verdicts")
     record = figures(answers, judged, labels_sha256=file_sha256(labels), n_boot=n_boot)
+    record["excluded_sources"] = sorted(exclude)
     atomic_write_json(out / RECORD, record)
     atomic_write_text(out / TABLE, markdown(record))
     return record
 
 
-def chosen_answers(labels: Path, sample: int | None, seed: int) -> tuple[list[LabelledAnswer], list[LabelledAnswer]]:
-    """Every labelled answer, and the ones to judge (a stratified sample, or all)."""
-    answers = load_labels(labels)
+def chosen_answers(
+    labels: Path, sample: int | None, seed: int, exclude: Sequence[str] = ()
+) -> tuple[list[LabelledAnswer], list[LabelledAnswer]]:
+    """Every labelled answer (of the sources kept), and the ones to judge (a stratified sample, or all)."""
+    answers = without_sources(labels, load_labels(labels), exclude)
     return answers, stratified_sample(answers, sample, seed) if sample else answers
 
 
@@ -123,16 +140,17 @@ def judgecheck_run(
     sample: int | None = None,
     seed: int = 0,
     n_boot: int = 2000,
+    exclude: Sequence[str] = (),
     **options: Unpack[RunOptions],
 ) -> dict[str, Any]:
     """Judge the (sampled) labelled answers into `out` and return the judgecheck.json record."""
-    answers, chosen = chosen_answers(labels, sample, seed)
+    answers, chosen = chosen_answers(labels, sample, seed, exclude)
     out.mkdir(parents=True, exist_ok=True)
     log = JsonlLog(out / VERDICTS)  # drops a torn last line a killed run may have left
     done = _resumable(out, cfg, answers, chosen)
     todo = [a for a in chosen if a.id not in done]
     params: dict[str, Any] = {**judge_settings(cfg), "labels": str(labels), "labels.sha256": file_sha256(labels)}
-    params.update({"sample": sample, "seed": seed, "bootstrap": n_boot})
+    params.update({"sample": sample, "seed": seed, "bootstrap": n_boot, "excluded_sources": ",".join(exclude)})
     options["use_cache"] = False  # every answer is judged anew, so its seconds are measured
     with Session(cfg, out, "judgecheck", roles=("judge",), params=params, sink=False, **options) as s:
         s.note(f"judging {len(todo)} of {len(chosen)} answer(s) with {cfg.models.judge.model}")
@@ -143,7 +161,7 @@ def judgecheck_run(
                 log.append(judged.to_row())
                 state = judged.error or f"{len(judged.verdicts or [])} verdicts"
                 s.note(f"[judgecheck] {i}/{len(todo)} {a.id}: {state} ({judged.seconds:.1f}s)")
-        record = rebuild(labels, out / VERDICTS, out, n_boot, allow_empty=True)
+        record = rebuild(labels, out / VERDICTS, out, n_boot, allow_empty=True, exclude=exclude)
         record["stopped_by"] = s.stopped_by
         s.tracker.log_metrics(s.tracker.parent_id, _metrics(record))
         for name in (VERDICTS, RECORD, TABLE, "config.json"):
@@ -158,10 +176,10 @@ def _main(args: argparse.Namespace, options: RunOptions) -> int:
         why = "--from-verdicts rebuilds the figures with no LM call"
         reject_unused(args, parser(), ("--sample", "--seed", "--dry-run", "--no-cache", "--set", "--config"), why)
         out = args.out or args.from_verdicts.parent
-        record = rebuild(args.labels, args.from_verdicts, out, args.bootstrap)
+        record = rebuild(args.labels, args.from_verdicts, out, args.bootstrap, exclude=args.exclude_source)
     else:
         cfg = load_config(args)
-        answers, chosen = chosen_answers(args.labels, args.sample, args.seed)
+        answers, chosen = chosen_answers(args.labels, args.sample, args.seed, args.exclude_source)
         if args.dry_run:
             counts = Counter(a.source for a in chosen)
             print(f"{args.labels}: {len(answers)} labelled answers; would judge {len(chosen)}:")
@@ -170,7 +188,14 @@ def _main(args: argparse.Namespace, options: RunOptions) -> int:
             return 0
         out = default_out(args.out, "judgecheck")
         record = judgecheck_run(
-            cfg, args.labels, out, sample=args.sample, seed=args.seed, n_boot=args.bootstrap, **options
+            cfg,
+            args.labels,
+            out,
+            sample=args.sample,
+            seed=args.seed,
+            n_boot=args.bootstrap,
+            exclude=args.exclude_source,
+            **options,
         )
         print(f"judge: {cfg.models.judge.model}")
     print(markdown(record))
@@ -187,6 +212,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of --sample (default: %(default)s)")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples (seed 0; default: %(default)s)")
     p.add_argument("--from-verdicts", type=Path, help="rebuild judgecheck.json and the table from this verdicts.jsonl")
+    p.add_argument(
+        "--exclude-source",
+        action="append",
+        default=[],
+        metavar="SOURCE",
+        help="leave the answers of this source out (repeatable), e.g. the anchored judge's anchors: "
+        "--exclude-source reference --exclude-source context",
+    )
     add_common(p)
     return p
 

@@ -160,7 +160,12 @@ def markdown(record: dict) -> str:
     lines = [
         f"Judge check: {j['answers']} answers to {j['questions']} questions ({j['verdicts']} verdicts)"
         + (f"; {j['failed']} answer(s) failed to judge and are left out" if j["failed"] else "")
-        + ".",
+        + "."
+        + (
+            f" Left out: answers from {', '.join(record['excluded_sources'])}."
+            if record.get("excluded_sources")
+            else ""
+        ),
         f"Graded verdicts count as met when >= {record['met_threshold']} for agreement, kappa and met rates;"
         " answer scores use the verdict values.",
         f"Intervals: 95% bootstrap over questions ({record['bootstrap']['resamples']} resamples,"

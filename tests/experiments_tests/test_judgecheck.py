@@ -129,6 +129,23 @@ def test_from_verdicts_reproduces_the_run_without_any_lm(checked, tmp_path, monk
     assert (out / "judgecheck.md").read_text() in printed
 
 
+def test_excluded_sources_are_left_out_of_the_figures_and_of_the_run(checked, tmp_path, capsys):
+    out, _ = checked  # the scripted judge errs only on the written/mistaken answers
+    argv = ["--labels", str(FIXTURE), "--from-verdicts", str(out / "verdicts.jsonl"), "--out", str(tmp_path)]
+    code, printed, _ = run([*argv, "--exclude-source", "written/mistaken"], capsys)
+    record = json.loads((tmp_path / "judgecheck.json").read_text())
+    assert code == 0 and record["excluded_sources"] == ["written/mistaken"] and record["judged"]["answers"] == 9
+    assert record["figures"]["agreement"]["value"] == record["figures"]["kappa"]["value"] == 1.0
+    assert "Left out: answers from written/mistaken." in printed
+    code, _, err = run([*argv, "--exclude-source", "mistaken"], capsys)
+    assert code == 2 and len(err) == 1 and "--exclude-source mistaken: no such source" in err[0]
+    fresh = tmp_path / "fresh"
+    argv = [*BASE, "--quiet", "--out", str(fresh), "--exclude-source", "reference"]
+    assert run(argv, capsys, lms=judge(lenient_on_mistakes))[0] == 0
+    judged = [json.loads(line)["id"] for line in (fresh / "verdicts.jsonl").read_text().splitlines()]
+    assert len(judged) == 9 and not [i for i in judged if i.endswith("/reference")]
+
+
 def test_logged_to_mlflow(checked):
     from mlflow.tracking import MlflowClient
 
