@@ -82,8 +82,9 @@ class SolveSignature(dspy.Signature):
 # lever, the same model answering with the source open. Frozen like the plain solver prompt.
 class SolveWithDocumentSignature(dspy.Signature):
     """Answer the question using the context, the source paper it was written from, and your own
-    expertise. Use the paper's specific findings and reasoning. Be specific and complete, and explain the
-    key reasoning steps briefly."""
+    expertise. Answer every part of the question, and for each part state the paper's specific findings,
+    mechanisms or design choices that bear on it and why they hold, in your own words. Be specific and
+    complete."""
 
     document: str = dspy.InputField(desc="the source paper")
     context: str = dspy.InputField()
