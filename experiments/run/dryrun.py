@@ -55,7 +55,7 @@ def per_document_run(cfg: RunConfig, doc_tokens: float) -> dict[str, dict[str, f
         "challenger": doc_tokens,
         "verifier": doc_tokens + 40 * criteria,
         "weak": 150,
-        "strong": 150,
+        "strong": 150 + (doc_tokens if cfg.loop.strong_sees_document else 0),  # the paper, when it is open
         "judge": 300 + 25 * criteria if per_answer == 1 else 300,
     }
     out = {}

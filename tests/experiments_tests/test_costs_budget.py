@@ -8,10 +8,12 @@ import pytest
 
 from experiments import compile as compile_cmd
 from experiments.compile import compile_run
+from experiments.config import RunConfig
 from experiments.lms.factory import build_lms
 from experiments.records.files import read_jsonl
 from experiments.records.progress import Progress
 from experiments.report.costs import cost, prices, role_price, usd_text
+from experiments.run.dryrun import per_document_run
 from experiments.run.overrides import build_config
 from testkit.fake_openai import FakeOpenAI, world_reply
 from testkit.world import World
@@ -166,3 +168,11 @@ def test_dry_run_calls_match_a_worst_case_run_on_the_fake_server(in_tmp, docs, m
     # GEPA's reflection is estimated at one call per metric call; here a reply it cannot parse makes it ask
     # again per task (6 calls for 4 metric calls): one of the things the estimate does not bound.
     assert plan["usage_by_role"]["reflection"]["calls"] > 0 and made["reflection"] > 0
+
+
+def test_dry_run_counts_the_paper_in_the_strong_prompt_when_it_is_open():
+    plain = RunConfig.model_validate({"loop": {"max_rounds": 3, "n_samples": 2}})
+    open_ = RunConfig.model_validate({"loop": {"max_rounds": 3, "n_samples": 2, "strong_sees_document": True}})
+    closed, seen = per_document_run(plain, 500.0), per_document_run(open_, 500.0)
+    assert seen["strong"]["prompt_tokens"] - closed["strong"]["prompt_tokens"] == 3 * 2 * 500
+    assert seen["weak"] == closed["weak"]
