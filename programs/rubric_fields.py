@@ -29,8 +29,9 @@ BEFORE = "reference_answer"
 CRITERION_CHARS = Criterion.model_json_schema()["properties"]["criterion"]["maxLength"]
 POSITIVE_DESC = (
     "the rubric's positive criteria, from basic to specific; each is one full sentence naming a point a correct "
-    "answer must make: the first a basic point that a careful answer from the context alone makes (low weight), "
-    "the others the paper's specific points (higher weights for more important points)"
+    "answer must make: the first a basic step of reasoning that a careful answer reaches from the context alone "
+    "(a consequence of the setup, not a restatement of it; low weight), the others the paper's specific points "
+    "(higher weights for more important points)"
 )
 PENALTY_DESC = (
     "the rubric's penalty criteria; each is one full sentence naming a specific mistake a wrong answer would "

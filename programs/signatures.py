@@ -29,8 +29,9 @@ class ChallengeSignature(dspy.Signature):
     each criterion states what a good ANSWER does, starting with a verb such as "Explains that ...",
     "Proposes ...", "Identifies ..." (or, for a mistake, "Claims that ..."), never what the paper or
     the question does. Order the points from basic to specific, so the rubric separates a partial answer
-    from a full one: the first is a basic point any careful answer from the context makes, and the later
-    ones need the insight and weigh more. If earlier attempts failed, follow the direction the feedback gives and write
+    from a full one: the first is a basic step of reasoning that a careful answer reaches from the context
+    alone (a consequence of the setup, never a restatement of it), and the later ones need the insight
+    and weigh more. If earlier attempts failed, follow the direction the feedback gives and write
     an entirely new question from a different angle, not a rephrasing."""
 
     document: str = dspy.InputField(desc="the source paper")
