@@ -23,8 +23,11 @@
            GEPA driven by the combined metric (0.7 gap + 0.3 rubric validation) with 36 metric calls
            (the 6-paper validation evaluation, then room for at least four proposed instructions: each
            costs 2 calls on a training paper, plus 6 on the validation papers when it improves), and a
-           4-trial study over the rubric structure. These sizes are to be confirmed by the measured
-           per-round time of the default models before the run is sized for an unattended run.
+           4-trial study over the rubric structure. Measured since: a full round of the default
+           models (challenger, verifier, judge anchors, both solvers) takes 105-125 s on two quiet cores,
+           the challenger's schema-constrained reply alone about 55-65 s. `--dry-run` counts 206 document
+           runs for this preset (144 of them GEPA's metric calls), up to 412 rounds: about 12 hours in
+           the worst case, far over the 2.5 hours it was meant for; it has not been run yet.
 - paper:   the paper's settings (3 samples, baseline rubric rules, deployed criterion, 15 rounds);
            meant for real hosted or served models set per role with --set models.<role>.model=...
 Results on the embedded models exercise the whole system; they say little about data quality.
