@@ -12,12 +12,12 @@
              almost no criterion (mean gold score 0.03, like the 0.5B's 0.01), so without the paper
              there is no weak/strong gap for any rubric to find;
            * the verifier's no_leakage and not_recall checks advise but do not reject
-             (`loop.verifier_gate`). The 1.5B verifier marked them true on 1 of 15 expert-written
-             questions (contexts that state only the problem) and on 1 of 6 with the reference answer
-             pasted into the context, so they carried no information; it passed 13 of 15 on the other
-             two checks, which still gate. The loop measures leakage and difficulty itself: the judge's
-             anchors make a rubric the context already satisfies fail the reference sanity check, and
-             the weak solver's score rejects easy questions.
+             (`loop.verifier_gate`): the 1.5B verifier marks them false on nearly every candidate,
+             expert-written ones included, so gating on them rejects everything
+             (bench/reports/verifier_checks.md); the other two checks still gate. The price: leakage
+             and recall questions are then caught only by the weak solver's score (too easy) and the
+             judge's context anchor, and the demo's first accepted example shows that this is a weak
+             guard (docs/results.md). With a capable verifier model, gate on all four.
 - results: the baseline-vs-compiled study on the embedded models: the default preset's models, judge,
            rubric and loop settings (the same objects), 6 train / 6 validation / 16 held-out test papers,
            GEPA driven by the combined metric (0.7 gap + 0.3 rubric validation) with 36 metric calls
