@@ -4,7 +4,7 @@ Both harnesses run on the same test documents: phase "baseline" and phase "final
 when both phases recorded rounds on it; one that crashed or was not reached (a budget stop) is listed
 under `excluded_documents`, never counted as a rejection. Per harness:
 - validity: candidates (challenger replies, parsed or not; a round whose calls failed before any
-  candidate is not one) that passed the rubric checks and every verifier check
+  candidate is not one) that passed the rubric checks and every check of the verifier's gate
   (`metrics.validation.valid_candidate`), pooled over rounds, with a Wilson 95% interval;
 - acceptance: documents with an accepted example, with a Wilson 95% interval;
 - weak mean, strong mean and gap of the accepted examples, each with a seeded bootstrap 95% interval;

@@ -28,7 +28,9 @@ def mean_validation(rounds: Sequence[RoundRecord]) -> float:
 
 
 def valid_candidate(report: VerifierReport | None) -> bool:
-    """True when the rubric checks found no problem and the verifier ran with every check true."""
+    """True when the rubric checks found no problem and the verifier ran with every check of its gate true
+    (every check, on records written before the gate existed); checks outside the gate are advice."""
     if report is None or report.rubric_problems or not report.checks:
         return False
-    return all(report.checks.values())
+    gate = report.gate if report.gate is not None else list(report.checks)
+    return all(ok for name, ok in report.checks.items() if name in gate)

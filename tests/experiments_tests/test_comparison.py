@@ -14,6 +14,9 @@ OK = {"passed": True, "checks": CHECKS, "rubric_problems": []}
 SANITY = {"passed": False, "checks": CHECKS, "rubric_problems": [], "feedback": "reference scores 0.4"}
 LEAKS = {"passed": False, "checks": {**CHECKS, "no_leakage": False}, "rubric_problems": []}
 RUBRIC = {"passed": False, "checks": {}, "rubric_problems": ["2 positive criteria, need 3-5"]}
+# The same leak, outside the verifier's gate (advice only) and inside it.
+ADVISED = {**LEAKS, "passed": True, "gate": ["rubric_well_formed", "type_consistent"]}
+GATED = {**LEAKS, "gate": ["no_leakage", "rubric_well_formed"]}
 
 
 def row(phase, doc, rnd=1, reason="too_easy", verifier=OK, question="Q?", **kw):
@@ -46,6 +49,8 @@ def accepted(phase, doc, rnd, weak, strong, **kw):
         (row("baseline", "d", reason="too_easy"), True, True),
         (row("baseline", "d", reason="failed_quality", verifier=SANITY), True, True),  # sanity is not validity
         (row("baseline", "d", reason="failed_quality", verifier=LEAKS), True, False),
+        (row("baseline", "d", reason="too_easy", verifier=ADVISED), True, True),
+        (row("baseline", "d", reason="failed_quality", verifier=GATED), True, False),
         (row("baseline", "d", reason="failed_quality", verifier=RUBRIC), True, False),
         (row("baseline", "d", reason="invalid", verifier=None, question=None), True, False),  # unparseable reply
         (row("baseline", "d", reason="error", verifier=None, question=None), False, False),  # no reply at all
