@@ -12,9 +12,11 @@
              almost no criterion (mean gold score 0.03, like the 0.5B's 0.01), so without the paper
              there is no weak/strong gap for any rubric to find;
            * the verifier's no_leakage and not_recall checks advise but do not reject
-             (`loop.verifier_gate`): the 1.5B verifier marks them false on nearly every candidate,
-             expert-written ones included, so gating on them rejects everything
-             (bench/reports/verifier_checks.md); the other two checks still gate. The price: leakage
+             (`loop.verifier_gate`): the 1.5B verifier marked both false on all 16 expert-written
+             questions of the labelled dev set (contexts that state only the problem), and no_leakage
+             true on 3 of the same 16 with the reference answer pasted into the context
+             (bench/reports/verifier_checks.md), so gating on them rejects everything and tells good
+             from leaking no better than chance; the other two checks (true on 14 of 16) still gate. The price: leakage
              and recall questions are then caught only by the weak solver's score (too easy) and the
              judge's context anchor, and the demo's first accepted example shows that this is a weak
              guard (docs/results.md). With a capable verifier model, gate on all four.
