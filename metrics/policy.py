@@ -71,8 +71,7 @@ def validation_score(report: VerifierReport, min_reference: float = 0.6, max_off
     parts = [max(0.0, 1.0 - 0.2 * len(report.rubric_problems))]
     if report.rubric_problems or not report.checks:
         return round(sum(parts) / 4, 6)
-    gate = report.gate if report.gate is not None else list(report.checks)
-    gated = [ok for name, ok in report.checks.items() if name in gate]
+    gated = list(report.gated().values())
     if gated:
         parts.append(sum(gated) / len(gated))
     verifier_passed = all(gated)

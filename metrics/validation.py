@@ -32,5 +32,4 @@ def valid_candidate(report: VerifierReport | None) -> bool:
     (every check, on records written before the gate existed); checks outside the gate are advice."""
     if report is None or report.rubric_problems or not report.checks:
         return False
-    gate = report.gate if report.gate is not None else list(report.checks)
-    return all(ok for name, ok in report.checks.items() if name in gate)
+    return all(report.gated().values())

@@ -196,8 +196,7 @@ def _finish(record: RoundRecord, decision: Decision) -> None:
 def _quality_detail(report: VerifierReport) -> str:
     if report.rubric_problems:
         return "rubric: " + "; ".join(report.rubric_problems)
-    gate = report.gate if report.gate is not None else list(report.checks)
-    failed = [name for name, ok in report.checks.items() if not ok and name in gate]
+    failed = [name for name, ok in report.gated().items() if not ok]
     prefix = f"verifier rejected ({', '.join(failed)})" if failed else "sanity check failed"
     return f"{prefix}: {report.feedback}" if report.feedback else prefix
 

@@ -76,6 +76,10 @@ class VerifierReport(BaseModel):
     # The rubric validation metric for this candidate, in [0, 1].
     validation: float | None = None
 
+    def gated(self) -> dict[str, bool]:
+        """The checks that could reject, with their outcomes (every check on records without a gate)."""
+        return {name: ok for name, ok in self.checks.items() if self.gate is None or name in self.gate}
+
 
 class Attempt(BaseModel):
     """One solver sample and its judged verdicts, aligned with the rubric order."""
