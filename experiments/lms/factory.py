@@ -64,7 +64,13 @@ def _embedded(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
         raise ConfigError(f"models.{role}: embedded models run in process and take no api_base or api_key_env")
     engine_options = {k: v for k, v in spec.options.items() if k in ENGINE_OPTIONS}
     lm_options = {"num_retries": 0, **{k: v for k, v in spec.options.items() if k not in ENGINE_OPTIONS}}
-    engine = LlamaEngine(name, n_ctx=models.n_ctx, n_threads=models.n_threads, **engine_options)
+    engine = LlamaEngine(
+        name,
+        n_ctx=models.n_ctx,
+        n_threads=models.n_threads,
+        prefix_cache_mb=models.prefix_cache_mb,
+        **engine_options,
+    )
     return dspy.LM(
         f"{EMBEDDED_PREFIX}{name}@{role}",
         engine=engine,

@@ -32,7 +32,7 @@ from dspy.lm15 import (
 
 from experiments.lms.embedded import resolve
 from experiments.lms.gbnf import schema_to_gbnf
-from experiments.lms.llama_models import compile_grammar, default_threads, shared_model
+from experiments.lms.llama_models import DEFAULT_PREFIX_CACHE_MB, Loaded, compile_grammar, default_threads, shared_model
 from experiments.lms.llama_next_token import chat_tokens, next_token_logprobs, top_choices
 from experiments.lms.schema import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_CHARS, rewrite_schema, schema_of
 
@@ -40,6 +40,8 @@ from experiments.lms.schema import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_CHARS, 
 # fill the whole context).
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_N_CTX = 4096
+# One-token (judge) calls save their prompt state only when they evaluated this many new tokens.
+_SAVE_AFTER_TOKENS = 128
 _SEEDS = random.SystemRandom()
 
 
@@ -76,6 +78,7 @@ class LlamaEngine:
         *,
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
+        prefix_cache_mb: int = DEFAULT_PREFIX_CACHE_MB,
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
         max_string_chars: int | None = DEFAULT_MAX_STRING_CHARS,
         max_items: int | None = DEFAULT_MAX_ITEMS,
@@ -84,6 +87,7 @@ class LlamaEngine:
         self.model = model
         self.n_ctx = n_ctx
         self.n_threads = n_threads
+        self.prefix_cache_mb = prefix_cache_mb
         self.default_max_tokens = default_max_tokens
         self.max_string_chars = max_string_chars
         self.max_items = max_items
@@ -100,6 +104,7 @@ class LlamaEngine:
             "model": self.model,
             "n_ctx": self.n_ctx,
             "n_threads": self.n_threads,
+            "prefix_cache_mb": self.prefix_cache_mb,
             "default_max_tokens": self.default_max_tokens,
             "max_string_chars": self.max_string_chars,
             "max_items": self.max_items,
@@ -152,16 +157,18 @@ class LlamaEngine:
         if request.config.logprobs is not None:
             return self._next_token(request)
         messages, kwargs = _messages(request), self._kwargs(request)
-        loaded = shared_model(self.model, self.n_ctx, self.n_threads or default_threads())
+        loaded = self._loaded()
         with loaded.lock:
             if "grammar" in kwargs:
                 kwargs["grammar"] = compile_grammar(loaded.llama, kwargs["grammar"])
+            loaded.states.restore(loaded.llama, chat_tokens(loaded.llama, messages))
             try:
                 out = loaded.llama.create_chat_completion(messages=messages, **kwargs)
             except ValueError as exc:
                 if "context window" in str(exc):
                     raise ContextLengthError(f"{self.model}: {exc}", provider="embedded") from None
                 raise
+            loaded.states.save(loaded.llama)
         choice = out["choices"][0]
         usage = out.get("usage") or {}
         return Response(
@@ -176,6 +183,9 @@ class LlamaEngine:
             ),
         )
 
+    def _loaded(self) -> Loaded:
+        return shared_model(self.model, self.n_ctx, self.n_threads or default_threads(), self.prefix_cache_mb)
+
     def _next_token(self, request: Request) -> Response:
         """A one-token completion with the log-probabilities of its top alternatives (judges read P(yes))."""
         config = request.config
@@ -185,15 +195,20 @@ class LlamaEngine:
                 "response_format or tools (max_tokens=1)",
                 feature="config.logprobs",
             )
-        loaded = shared_model(self.model, self.n_ctx, self.n_threads or default_threads())
+        loaded = self._loaded()
         with loaded.lock:
             tokens = chat_tokens(loaded.llama, _messages(request))
+            loaded.states.restore(loaded.llama, tokens)
             try:
-                logprobs, _ = next_token_logprobs(loaded.llama, tokens)
+                logprobs, evaluated = next_token_logprobs(loaded.llama, tokens)
             except ValueError as exc:
                 if "context window" in str(exc):
                     raise ContextLengthError(f"{self.model}: {exc}", provider="embedded") from None
                 raise
+            # A judge's calls on one answer differ only in the criterion at the end: keep the state of
+            # the call that evaluated the shared part, not one per criterion.
+            if evaluated >= _SAVE_AFTER_TOKENS:
+                loaded.states.save(loaded.llama)
             top = top_choices(loaded.llama, logprobs, max(config.logprobs or 1, 1))
         chosen = top[0]  # greedy: the reply is the most likely token
         alternatives = tuple(TopLogprob(token=c.text, logprob=c.logprob, token_id=c.token_id) for c in top)

@@ -1,8 +1,11 @@
-"""The llama.cpp models loaded in this process: one shared instance per (file, n_ctx, n_threads).
+"""The llama.cpp models loaded in this process: one shared instance per (file, n_ctx, n_threads, cache size).
 
 Every engine and role that uses the same GGUF file with the same settings shares one `llama_cpp.Llama`,
 loaded on first use. Each has its own lock, because a llama.cpp context is not thread-safe; holding it
-for a whole call also keeps llama.cpp's prompt cache (the evaluated prefix of the previous call) useful.
+for a whole call also keeps llama.cpp's prompt cache (the evaluated prefix of the previous call) useful,
+and each has a store of recent prompt states (llama_prefix_cache.py) so that roles taking turns on one
+model do not evaluate their shared prefixes again. Grammar-constrained calls check the grammar lazily
+(llama_sampling.py).
 Also here: checking a grammar before llama.cpp sees it (a refused grammar would crash the process).
 This module does not build prompts or parse replies (see llama_engine.py).
 """
@@ -18,17 +21,24 @@ from typing import Any
 from dspy.lm15 import UnsupportedFeatureError
 
 from experiments.lms.embedded import model_path
+from experiments.lms.llama_prefix_cache import PrefixStates
+from experiments.lms.llama_sampling import use_lazy_grammar
+
+# Default memory for saved prompt states per loaded model (`models.prefix_cache_mb`); a state of the
+# 1.5B model holding a 2,500-token prompt is about 70 MB.
+DEFAULT_PREFIX_CACHE_MB = 1024
 
 
 @dataclass
 class Loaded:
-    """A loaded `llama_cpp.Llama` and the lock every call on it must hold."""
+    """A loaded `llama_cpp.Llama`, the lock every call on it must hold, and its saved prompt states."""
 
     llama: Any
     lock: threading.Lock
+    states: PrefixStates
 
 
-_LOADED: dict[tuple[str, int, int], Loaded] = {}
+_LOADED: dict[tuple[str, int, int, int], Loaded] = {}
 _LOADED_LOCK = threading.Lock()
 _ACCEPTED_GRAMMARS: set[str] = set()
 
@@ -41,17 +51,18 @@ def default_threads() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def shared_model(name: str, n_ctx: int, n_threads: int) -> Loaded:
+def shared_model(name: str, n_ctx: int, n_threads: int, prefix_cache_mb: int = DEFAULT_PREFIX_CACHE_MB) -> Loaded:
     """The process-wide loaded instance of embedded model `name` for these settings (loaded on first use)."""
     path = str(model_path(name))
-    key = (path, n_ctx, n_threads)
+    key = (path, n_ctx, n_threads, prefix_cache_mb)
     with _LOADED_LOCK:
         loaded = _LOADED.get(key)
         if loaded is None:
             from llama_cpp import Llama  # the optional `embedded` extra, imported when a model is loaded
 
             llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
-            loaded = _LOADED[key] = Loaded(llama, threading.Lock())
+            use_lazy_grammar(llama)
+            loaded = _LOADED[key] = Loaded(llama, threading.Lock(), PrefixStates(prefix_cache_mb << 20))
         return loaded
 
 
@@ -67,6 +78,7 @@ def unload_all() -> None:
     for entry in loaded:
         if entry.lock.acquire(timeout=5):
             try:
+                entry.states.clear()
                 entry.llama.close()
             finally:
                 entry.lock.release()

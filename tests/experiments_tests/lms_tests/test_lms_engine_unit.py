@@ -16,6 +16,7 @@ from dspy.lm15 import Config, FunctionTool, Message, Request, UnsupportedFeature
 from experiments.lms import llama_engine, llama_models
 from experiments.lms.embedded import EmbeddedModelError
 from experiments.lms.llama_engine import DEFAULT_MAX_TOKENS, LlamaEngine
+from experiments.lms.llama_prefix_cache import PrefixStates
 
 
 class FakeLlama:
@@ -37,8 +38,9 @@ class FakeLlama:
 @pytest.fixture
 def fake(monkeypatch):
     llama = FakeLlama('{"answer": "Paris", "tags": ["city"]}')
-    loaded = llama_models.Loaded(llama, threading.Lock())
+    loaded = llama_models.Loaded(llama, threading.Lock(), PrefixStates(0))
     monkeypatch.setattr(llama_engine, "shared_model", lambda *args: loaded)
+    monkeypatch.setattr(llama_engine, "chat_tokens", lambda llama, messages: [])
     monkeypatch.setattr(llama_engine, "compile_grammar", lambda llama, text: SimpleNamespace(_grammar=text))
     return llama
 
@@ -133,6 +135,7 @@ def test_copies_share_the_engine_and_state_round_trips():
         "model": "smollm2-135m",
         "n_ctx": 2048,
         "n_threads": None,
+        "prefix_cache_mb": 1024,
         "default_max_tokens": DEFAULT_MAX_TOKENS,
         "max_string_chars": 1200,
         "max_items": 4,
