@@ -69,6 +69,7 @@ def _embedded(role: str, spec: RoleModel, models: ModelsConfig) -> dspy.LM:
         n_ctx=models.n_ctx,
         n_threads=models.n_threads,
         prefix_cache_mb=models.prefix_cache_mb,
+        lazy_grammar=models.lazy_grammar,
         **engine_options,
     )
     return dspy.LM(

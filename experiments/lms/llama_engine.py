@@ -79,6 +79,7 @@ class LlamaEngine:
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
         prefix_cache_mb: int = DEFAULT_PREFIX_CACHE_MB,
+        lazy_grammar: bool = True,
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
         max_string_chars: int | None = DEFAULT_MAX_STRING_CHARS,
         max_items: int | None = DEFAULT_MAX_ITEMS,
@@ -88,6 +89,7 @@ class LlamaEngine:
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.prefix_cache_mb = prefix_cache_mb
+        self.lazy_grammar = lazy_grammar
         self.default_max_tokens = default_max_tokens
         self.max_string_chars = max_string_chars
         self.max_items = max_items
@@ -105,6 +107,7 @@ class LlamaEngine:
             "n_ctx": self.n_ctx,
             "n_threads": self.n_threads,
             "prefix_cache_mb": self.prefix_cache_mb,
+            "lazy_grammar": self.lazy_grammar,
             "default_max_tokens": self.default_max_tokens,
             "max_string_chars": self.max_string_chars,
             "max_items": self.max_items,
@@ -184,7 +187,8 @@ class LlamaEngine:
         )
 
     def _loaded(self) -> Loaded:
-        return shared_model(self.model, self.n_ctx, self.n_threads or default_threads(), self.prefix_cache_mb)
+        threads = self.n_threads or default_threads()
+        return shared_model(self.model, self.n_ctx, threads, self.prefix_cache_mb, self.lazy_grammar)
 
     def _next_token(self, request: Request) -> Response:
         """A one-token completion with the log-probabilities of its top alternatives (judges read P(yes))."""

@@ -1,11 +1,11 @@
-"""The llama.cpp models loaded in this process: one shared instance per (file, n_ctx, n_threads, cache size).
+"""The llama.cpp models loaded in this process: one shared instance per file and settings.
 
 Every engine and role that uses the same GGUF file with the same settings shares one `llama_cpp.Llama`,
 loaded on first use. Each has its own lock, because a llama.cpp context is not thread-safe; holding it
 for a whole call also keeps llama.cpp's prompt cache (the evaluated prefix of the previous call) useful,
 and each has a store of recent prompt states (llama_prefix_cache.py) so that roles taking turns on one
 model do not evaluate their shared prefixes again. Grammar-constrained calls check the grammar lazily
-(llama_sampling.py).
+(llama_sampling.py) unless `lazy_grammar` is off.
 Also here: checking a grammar before llama.cpp sees it (a refused grammar would crash the process).
 This module does not build prompts or parse replies (see llama_engine.py).
 """
@@ -38,7 +38,7 @@ class Loaded:
     states: PrefixStates
 
 
-_LOADED: dict[tuple[str, int, int, int], Loaded] = {}
+_LOADED: dict[tuple[str, int, int, int, bool], Loaded] = {}
 _LOADED_LOCK = threading.Lock()
 _ACCEPTED_GRAMMARS: set[str] = set()
 
@@ -51,17 +51,24 @@ def default_threads() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def shared_model(name: str, n_ctx: int, n_threads: int, prefix_cache_mb: int = DEFAULT_PREFIX_CACHE_MB) -> Loaded:
+def shared_model(
+    name: str,
+    n_ctx: int,
+    n_threads: int,
+    prefix_cache_mb: int = DEFAULT_PREFIX_CACHE_MB,
+    lazy_grammar: bool = True,
+) -> Loaded:
     """The process-wide loaded instance of embedded model `name` for these settings (loaded on first use)."""
     path = str(model_path(name))
-    key = (path, n_ctx, n_threads, prefix_cache_mb)
+    key = (path, n_ctx, n_threads, prefix_cache_mb, lazy_grammar)
     with _LOADED_LOCK:
         loaded = _LOADED.get(key)
         if loaded is None:
             from llama_cpp import Llama  # the optional `embedded` extra, imported when a model is loaded
 
             llama = Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
-            use_lazy_grammar(llama)
+            if lazy_grammar:
+                use_lazy_grammar(llama)
             loaded = _LOADED[key] = Loaded(llama, threading.Lock(), PrefixStates(prefix_cache_mb << 20))
         return loaded
 

@@ -64,8 +64,10 @@ class ModelsConfig(BaseModel):
     strong: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b")
     judge: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b", temperature=0.0)
     reflection: RoleModel = RoleModel(model="embedded/qwen2.5-coder-1.5b", temperature=0.7)
-    # Embedded backend only: context window, threads and memory for saved prompt states per loaded model
-    # (experiments/lms/llama_prefix_cache.py; 0 turns the store off).
+    # Embedded backend only: context window, threads, memory for saved prompt states per loaded model
+    # (experiments/lms/llama_prefix_cache.py; 0 turns the store off) and the lazy grammar check
+    # (experiments/lms/llama_sampling.py; false restores llama-cpp-python's eager order).
     n_ctx: int = Field(default=4096, ge=512)
     n_threads: int | None = Field(default=None, ge=1)
     prefix_cache_mb: int = Field(default=1024, ge=0)
+    lazy_grammar: bool = True

@@ -136,6 +136,7 @@ def test_copies_share_the_engine_and_state_round_trips():
         "n_ctx": 2048,
         "n_threads": None,
         "prefix_cache_mb": 1024,
+        "lazy_grammar": True,
         "default_max_tokens": DEFAULT_MAX_TOKENS,
         "max_string_chars": 1200,
         "max_items": 4,
