@@ -20,16 +20,18 @@
              and recall questions are then caught only by the weak solver's score (too easy) and the
              judge's context anchor, and the demo's first accepted example shows that this is a weak
              guard (docs/results.md). With a capable verifier model, gate on all four.
-- results: the baseline-vs-compiled study on the embedded models: the default preset's models, judge,
-           rubric and loop settings (the same objects), 6 train / 6 validation / 16 held-out test papers,
-           GEPA driven by the combined metric (0.7 gap + 0.3 rubric validation) with 36 metric calls
-           (the 6-paper validation evaluation, then room for at least four proposed instructions: each
-           costs 2 calls on a training paper, plus 6 on the validation papers when it improves), and a
-           4-trial study over the rubric structure. Measured since: a full round of the default
-           models (challenger, verifier, judge anchors, both solvers) takes 105-125 s on two quiet cores,
-           the challenger's schema-constrained reply alone about 55-65 s. `--dry-run` counts 206 document
-           runs for this preset (144 of them GEPA's metric calls), up to 412 rounds: about 12 hours in
-           the worst case, far over the 2.5 hours it was meant for; it has not been run yet.
+- results: the baseline-vs-compiled study on the embedded models, sized for one unattended run of about
+           100 minutes on two cores: the default preset's models, judge, rubric and loop settings (the
+           same objects), 3 train / 2 validation / 16 held-out test papers, GEPA driven by the combined
+           metric (0.7 gap + 0.3 rubric validation) with 6 metric calls per trial (the 2-paper validation
+           evaluation, then room for two proposed instructions: each costs 2 calls on a training paper,
+           plus 2 on the validation papers when it improves), and a 4-trial study over the rubric
+           structure. Sized from measured round times: with the engine's lazy grammar check and saved
+           prompt states, rounds of the default models took 46-100 s (mean 63 s over 4 rounds on 2 test
+           papers) where they took 68-132 s before (docs/performance.md), so a document run of up to two
+           rounds costs up to about 2 minutes; the 16 test papers are run twice (baseline and compiled
+           harness), which is most of the time. 6 / 6 training and validation papers and a larger GEPA
+           budget would take several hours here.
 - paper:   the paper's settings (3 samples, baseline rubric rules, deployed criterion, 15 rounds);
            meant for real hosted or served models set per role with --set models.<role>.model=...
 Results on the embedded models exercise the whole system; they say little about data quality.
@@ -97,13 +99,13 @@ PRESETS: dict[str, dict[str, Any]] = {
 # settings carry over unchanged; only the sizes, the metric and the study differ.
 PRESETS["results"] = {
     **PRESETS["default"],
-    "corpus": {**PRESETS["default"]["corpus"], "n_train": 6, "n_val": 6, "n_test": 16},
+    "corpus": {**PRESETS["default"]["corpus"], "n_train": 3, "n_val": 2, "n_test": 16},
     "optimizer": {
         **PRESETS["default"]["optimizer"],
         "name": "gepa",
         "metric": "combined",
         "metric_weights": {"gap": 0.7, "validation": 0.3},
-        "max_metric_calls": 36,
+        "max_metric_calls": 6,
     },
     "search": {**PRESETS["default"]["search"], "n_trials": 4},
 }
