@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import Any
 
 from metrics.scoring import DECIMALS, Number, as_exact, exact_mean
-from programs.records import Decision, Reason
+from programs.records import Decision, Direction, Reason
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ class _Sides:
             "gap": None if w is None or s is None else agreeing(s - w, [t.gap_min]),
         }
 
-    def decision(self, accepted: bool, reason: Reason, detail: str) -> Decision:
-        return Decision(accepted=accepted, reason=reason, detail=detail, **self.stored())
+    def decision(self, accepted: bool, reason: Reason, detail: str, direction: Direction | None = None) -> Decision:
+        return Decision(accepted=accepted, reason=reason, detail=detail, direction=direction, **self.stored())
 
 
 def _sides(t: Thresholds, weak: Sequence[Number], strong: Sequence[Number]) -> _Sides:
@@ -155,14 +155,15 @@ def _weak_checks(sides: _Sides) -> Decision | None:
     limit = _limit(t.weak_mean_max)
     if m >= limit if t.weak_mean_strict else m > limit:
         op = "<" if t.weak_mean_strict else "<="
-        return sides.decision(False, "too_easy", f"weak mean {_num(shown)} must be {op} {_num(t.weak_mean_max)}")
+        detail = f"weak mean {_num(shown)} must be {op} {_num(t.weak_mean_max)}"
+        return sides.decision(False, "too_easy", detail, "harder")
     best = max(sides.weak)
     if t.weak_best_max is not None and best > _limit(t.weak_best_max):
         detail = f"best weak attempt {_num(float(best))} > {_num(t.weak_best_max)}"
-        return sides.decision(False, "too_easy", detail)
+        return sides.decision(False, "too_easy", detail, "harder")
     if t.weak_no_zero and min(sides.weak) == 0:
         detail = "a weak attempt scored 0: the question may be unanswerable from its context"
-        return sides.decision(False, "failed_quality", detail)
+        return sides.decision(False, "failed_quality", detail, "easier")
     return None
 
 
@@ -178,13 +179,13 @@ def decide(t: Thresholds, weak: Sequence[Number], strong: Sequence[Number]) -> D
     shown = sides.stored()
     if s < _limit(t.strong_mean_min):
         detail = f"strong mean {_num(shown['strong_mean'])} < {_num(t.strong_mean_min)}"
-        return sides.decision(False, "failed_on_strong", detail)
+        return sides.decision(False, "failed_on_strong", detail, "easier")
     if t.strong_mean_max is not None and s >= _limit(t.strong_mean_max):
         detail = f"strong mean {_num(shown['strong_mean'])} >= {_num(t.strong_mean_max)}: too easy"
-        return sides.decision(False, "failed_on_strong", detail)
+        return sides.decision(False, "failed_on_strong", detail, "stricter_rubric")
     if t.strong_no_zero and min(sides.strong) == 0:
-        return sides.decision(False, "failed_on_strong", "a strong attempt scored 0")
+        return sides.decision(False, "failed_on_strong", "a strong attempt scored 0", "easier")
     if s - w < _limit(t.gap_min):
-        return sides.decision(False, "failed_on_strong", f"gap {_num(shown['gap'])} < {_num(t.gap_min)}")
+        return sides.decision(False, "failed_on_strong", f"gap {_num(shown['gap'])} < {_num(t.gap_min)}", "harder")
     detail = f"weak {_num(shown['weak_mean'])}, strong {_num(shown['strong_mean'])}, gap {_num(shown['gap'])}"
     return sides.decision(True, "accepted", detail)

@@ -2,12 +2,16 @@
 
 Every failed round on a document is listed under TOO EASY, FAILED ON STRONG or FAILED QUALITY CHECK
 (unparseable or errored rounds go under the quality group), with the scores that explain the failure.
-The most recent failure then sets the direction: harder after TOO EASY, easier after FAILED ON STRONG.
+The most recent failure then sets the direction, from the rule that rejected it (`RoundRecord.direction`):
+harder after the weak solver did too well or came too close to the strong one, easier after the strong
+solver fell short or a weak attempt scored 0, and a stricter rubric at the same difficulty after the
+strong solver met nearly every criterion (a "failed on strong" that must not be answered with an easier
+question).
 """
 
 from __future__ import annotations
 
-from programs.records import RoundRecord
+from programs.records import Direction, RoundRecord
 
 _GROUPS = {
     "too_easy": "TOO EASY (the weak solver did too well)",
@@ -17,19 +21,27 @@ _GROUPS = {
     "error": "FAILED QUALITY CHECK",
 }
 _ORDER = ("too_easy", "failed_on_strong", "failed_quality")
-# The last failure sets the direction of the next attempt: a question the strong solver cannot answer
-# must get easier as firmly as one the weak solver answers must get harder.
-_DIRECTION = {
-    "too_easy": (
-        "Direction: the last question was too easy, so make the next one harder. It must need a specific insight or a "
-        "multi-step inference from this paper that general knowledge and the context do not give away."
+# A question the strong solver cannot answer must get easier as firmly as one the weak solver answers
+# must get harder; one the strong solver aces needs criteria that ask for more, not an easier question.
+_DIRECTION: dict[Direction, str] = {
+    "harder": (
+        "Direction: the last question was too easy for the weak solver, so make the next one harder. It must need a "
+        "specific insight or a multi-step inference from this paper that general knowledge and the context do not "
+        "give away."
     ),
-    "failed_on_strong": (
+    "easier": (
         "Direction: the last question was too hard even for the strong solver, so make the next one easier. "
         "Ask about a central point the paper states explicitly, give the context every fact a solver needs, "
         "and write criteria that a careful answer can meet."
     ),
+    "stricter_rubric": (
+        "Direction: the strong solver met nearly every criterion, so the rubric asks too little. Keep the "
+        "question about as hard, and make its criteria harder to meet in full: each should name a specific "
+        "point of the paper (a number, a condition, a step of the argument) that only a thorough answer includes."
+    ),
 }
+# Rows recorded before decisions carried a direction: the reason alone says it.
+_BY_REASON: dict[str, Direction] = {"too_easy": "harder", "failed_on_strong": "easier"}
 
 
 def _clip(text: str, limit: int = 220) -> str:
@@ -49,12 +61,14 @@ def _line(record: RoundRecord) -> str:
     return f'- "{question}" reason: {_clip(record.detail or record.reason, 300)}'
 
 
-def _direction_key(record: RoundRecord) -> str:
+def _direction(record: RoundRecord) -> Direction | None:
+    if record.direction is not None:
+        return record.direction
     # A quality failure after the solvers answered (e.g. a weak attempt scoring 0) means the question
     # was out of reach: it needs the same push as one the strong solver failed.
     if record.reason == "failed_quality" and record.weak_mean is not None:
-        return "failed_on_strong"
-    return record.reason
+        return "easier"
+    return _BY_REASON.get(record.reason)
 
 
 def render_feedback(failed: list[RoundRecord]) -> str:
@@ -69,9 +83,9 @@ def render_feedback(failed: list[RoundRecord]) -> str:
     for key in _ORDER:
         if groups[key]:
             parts.append(_GROUPS[key] + ":\n" + "\n".join(groups[key]))
-    direction = _DIRECTION.get(_direction_key(failed[-1]))
-    if direction:
-        parts.append(direction)
+    direction = _direction(failed[-1])
+    if direction is not None:
+        parts.append(_DIRECTION[direction])
     parts.append(
         "Write an entirely new question from a different angle of the paper. Do not rephrase any question above."
     )

@@ -188,6 +188,7 @@ def _mean(values: list[Fraction]) -> float:
 
 def _finish(record: RoundRecord, decision: Decision) -> None:
     record.accepted, record.reason, record.detail = decision.accepted, decision.reason, decision.detail
+    record.direction = decision.direction
     for key in ("weak_mean", "strong_mean", "gap"):  # the means the decision was taken on
         if getattr(decision, key) is not None:
             setattr(record, key, getattr(decision, key))

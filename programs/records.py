@@ -20,6 +20,9 @@ Reason = Literal[
     "error",  # infrastructure errors outlasted the retries
 ]
 REASONS: tuple[Reason, ...] = get_args(Reason)
+# What the next attempt should change after a rejection by the scores (programs/feedback.py words it):
+# a harder question, an easier one, or the same difficulty with a rubric a strong answer cannot ace.
+Direction = Literal["harder", "easier", "stricter_rubric"]
 
 
 class Criterion(BaseModel):
@@ -112,6 +115,7 @@ class RoundRecord(BaseModel):
     accepted: bool = False
     reason: Reason = "invalid"
     detail: str = ""
+    direction: Direction | None = None  # set by score rejections (Decision.direction)
     usage: dict[str, dict[str, float]] = Field(default_factory=dict)  # calls, tokens, seconds per role
     errors: list[str] = Field(default_factory=list)
     seconds: float = 0.0
@@ -134,6 +138,7 @@ class Decision(BaseModel):
     accepted: bool
     reason: Reason
     detail: str = ""
+    direction: Direction | None = None  # for rejections by the scores: what the next attempt should change
     # The means and gap the decision was taken on, as records store them (None when not reached).
     weak_mean: float | None = None
     strong_mean: float | None = None

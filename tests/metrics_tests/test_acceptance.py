@@ -176,3 +176,22 @@ def test_impossible_thresholds_are_rejected(kwargs):
     base = {"weak_mean_max": 0.5, "weak_mean_strict": True, "strong_mean_min": 0.65, "gap_min": 0.2}
     with pytest.raises(ValueError):
         Thresholds(**{**base, **kwargs})
+
+
+# Each rejection by the scores says which way the next attempt should move (programs/feedback.py).
+DIRECTIONS = [
+    ([0.55, 0.66, 0.75], [0.8, 0.9], "too_easy", "harder"),  # weak mean 0.6533 > 0.65
+    ([0.3, 0.76], [0.8, 0.9], "too_easy", "harder"),  # best weak 0.76 > 0.75
+    ([0.0, 0.4, 0.5], [0.8, 0.9], "failed_quality", "easier"),  # a weak zero
+    ([0.3, 0.5], [0.5, 0.69], "failed_on_strong", "easier"),  # strong mean 0.595 < 0.60
+    ([0.3, 0.4], [0.0, 0.9, 1.0, 1.0], "failed_on_strong", "easier"),  # a strong zero
+    ([0.3, 0.4], [0.9, 1.0], "failed_on_strong", "stricter_rubric"),  # strong mean exactly 0.95
+    ([0.35, 0.46], [0.55, 0.65], "failed_on_strong", "harder"),  # gap 0.195 < 0.20
+    ([0.3, 0.4], [0.9, 0.99], "accepted", None),  # strong mean 0.945
+]
+
+
+@pytest.mark.parametrize(("weak", "strong", "reason", "direction"), DIRECTIONS)
+def test_rejections_carry_the_direction_of_the_next_attempt(weak, strong, reason, direction):
+    d = decide(thresholds_for("deployed"), weak, strong)
+    assert (d.reason, d.direction) == (reason, direction)

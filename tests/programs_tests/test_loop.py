@@ -216,3 +216,37 @@ def test_feedback_direction_follows_the_last_failure():
     assert "Direction" not in render_feedback([easy, quality]) and "Direction" not in render_feedback([])
     zero = RoundRecord(doc_id="d", round=4, reason="failed_quality", weak_mean=0.0, detail="a weak attempt scored 0")
     assert "make the next one easier" in render_feedback([easy, zero])
+    # A strong solver that met nearly every criterion is not answered with an easier question.
+    aced = RoundRecord(
+        doc_id="d",
+        round=5,
+        reason="failed_on_strong",
+        weak_mean=0.3,
+        strong_mean=1.0,
+        gap=0.7,
+        direction="stricter_rubric",
+    )
+    text = render_feedback([hard, aced])
+    direction = text.split("Direction: ")[1]
+    assert direction.startswith("the strong solver met nearly every criterion") and "easier" not in direction
+    close = RoundRecord(
+        doc_id="d", round=6, reason="failed_on_strong", weak_mean=0.5, strong_mean=0.6, gap=0.1, direction="harder"
+    )
+    assert "make the next one harder" in render_feedback([hard, close])
+
+
+def test_a_strong_solver_that_aces_the_rubric_asks_for_a_stricter_one_not_an_easier_question():
+    # deployed: strong mean must be < 0.95. Round 1: weak meets 1 of 4 criteria, strong all 4.
+    world = World(plan={1: {"weak": [1], "strong": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3]}})
+    program = AgenticSelfInstruct(
+        HarnessPolicy(NO_PENALTIES, thresholds_for("deployed")), backoff=0, max_rounds=2, n_samples=1
+    )
+    engines = world.engines()
+    bind(program, engines)
+    dspy.configure(adapter=dspy.JSONAdapter())
+    out = program(document="A paper.", doc_id="d1")
+    first, second = out.rounds
+    assert (first.reason, first.strong_mean, first.direction) == ("failed_on_strong", 1.0, "stricter_rubric")
+    assert (second.reason, second.direction) == ("accepted", None)
+    feedback = engines["challenger"].prompts[1].inputs["feedback"]
+    assert "the rubric asks too little" in feedback and "make the next one easier" not in feedback
