@@ -52,6 +52,7 @@ class RoundRow(TypedDict):
     accepted: bool
     reason: str
     detail: str
+    direction: str | None  # what the next attempt should change (rows written before it: absent)
     usage: dict[str, dict[str, float]]  # per role: calls, tokens, seconds, cache hits
     errors: list[str]
     seconds: float
@@ -106,6 +107,7 @@ def round_row(
         "accepted": record.accepted,
         "reason": record.reason,
         "detail": record.detail,
+        "direction": record.direction,
         "usage": record.usage,
         "errors": record.errors,
         "seconds": record.seconds,
@@ -139,6 +141,7 @@ def record_from_row(row: Mapping[str, Any]) -> RoundRecord:
         accepted=row["accepted"],
         reason=row["reason"],
         detail=row.get("detail", ""),
+        direction=row.get("direction"),
         usage=row.get("usage") or {},
         errors=row.get("errors") or [],
         seconds=row.get("seconds", 0.0),

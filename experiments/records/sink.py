@@ -65,10 +65,19 @@ class RoundSink:
         self.accepted = JsonlLog(out_dir / "accepted.jsonl")
         self.repeats = JsonlLog(out_dir / "repeats.jsonl")
         self.recorded = Recorded(read_jsonl(out_dir / "rounds.jsonl"))
+        self._restore_accepted(out_dir / "accepted.jsonl")
         self.tracker, self.progress = tracker, progress
         self.crashed: list[dict[str, Any]] = []  # documents that raised outside any LM call, by phase
         self._steps: dict[str | None, int] = {}
         self._lock = threading.Lock()
+
+    def _restore_accepted(self, path: Path) -> None:
+        # A kill between the two appends of `record` leaves an accepted round in rounds.jsonl only:
+        # rounds.jsonl is the record, so accepted.jsonl is completed from it on resume.
+        have = {row_key(r) for r in read_jsonl(path)}
+        for row in self.recorded.by_key.values():
+            if row["accepted"] and row_key(row) not in have:
+                self.accepted.append(row)
 
     def record(self, row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Write a row unless the same round is already recorded; returns the row that stands and

@@ -117,3 +117,20 @@ def test_a_crashed_document_is_recorded_and_the_phase_goes_on(tmp_path):
 def _no_cache_after():
     yield
     dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+
+
+def test_an_accepted_round_cut_off_from_accepted_jsonl_by_a_kill_is_restored_on_resume(tmp_path):
+    """A kill between the two appends leaves the accepted round in rounds.jsonl only."""
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    program, _ = program_and_engines(cache=False)
+    sink, ctx = sink_and_context(tmp_path)
+    with hooks.installed(observer=sink.observer(ctx), budget=BudgetGuard(BudgetConfig(), {})):
+        program(document=DOC.text, doc_id=DOC.id)
+    accepted = read_jsonl(tmp_path / "accepted.jsonl")
+    assert len(accepted) == 1 and [r["accepted"] for r in read_jsonl(tmp_path / "rounds.jsonl")] == [False, True]
+    (tmp_path / "accepted.jsonl").write_text("")  # what the kill left
+
+    sink_and_context(tmp_path)  # the resumed run opens the same directory
+    assert read_jsonl(tmp_path / "accepted.jsonl") == accepted
+    sink_and_context(tmp_path)  # and once more: nothing is added twice
+    assert read_jsonl(tmp_path / "accepted.jsonl") == accepted
