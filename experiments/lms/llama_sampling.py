@@ -43,8 +43,8 @@ class LazyGrammarSampler:
         if not self._grammar:
             raise UnsupportedFeatureError("llama.cpp refused the grammar", feature="config.response_format")
         self._n_vocab = llama.n_vocab()
-        self._one = llama_cpp.llama_token_data()
-        self._one_array = llama_cpp.llama_token_data_array(
+        self._one: Any = llama_cpp.llama_token_data()
+        self._one_array: Any = llama_cpp.llama_token_data_array(
             data=ctypes.pointer(self._one), size=1, selected=-1, sorted=False
         )
         self._all = np.empty(self._n_vocab, dtype=_TOKEN_DATA)
