@@ -35,7 +35,9 @@
            papers) where they took 68-132 s before (docs/performance.md), so a document run of up to two
            rounds costs up to about 2 minutes; the 16 test papers are run twice (baseline and compiled
            harness), which is most of the time. 6 / 6 training and validation papers and a larger GEPA
-           budget would take several hours here.
+           budget would take several hours here. First run (docs/results.md): rounds took 70-80 s with
+           other work on the cores, so the preset needs about 2.5-3 hours; it was stopped after the
+           baseline phase and one and a half trials, and resumes from its run directory.
 - paper:   the paper's settings (3 samples, baseline rubric rules, deployed criterion, 15 rounds);
            meant for real hosted or served models set per role with --set models.<role>.model=...
 Results on the embedded models exercise the whole system; they say little about data quality.

@@ -128,11 +128,13 @@ def test_samples_at_temperature_one_differ_and_are_not_cache_hits():
     predict.set_lm(lm)
     outs = []
     with dspy.context(adapter=dspy.JSONAdapter(), track_usage=True):
-        for rollout in (1, 2):
+        for rollout in range(1, 7):
             outs.append(predict(passage=PASSAGE, config={"rollout_id": rollout, "temperature": 1.0}))
         again = predict(passage=PASSAGE, config={"rollout_id": 1, "temperature": 1.0})
     assert all(o.get_lm_usage() for o in outs), "fresh samples report usage (cache hits do not)"
-    assert outs[0].question != outs[1].question
+    # SmolLM copies the passage as its question about a third of the time (4 of 12 draws, measured), so
+    # two draws collide often; six that all agree would mean the seeds are not fresh.
+    assert len({o.question for o in outs}) > 1
     assert again.question == outs[0].question and not again.get_lm_usage(), "the same rollout is a cache hit"
 
 
