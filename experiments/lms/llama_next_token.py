@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from experiments.lms.llama_prefix_cache import common_prefix
+
 
 @dataclass(frozen=True)
 class TokenChoice:
@@ -55,12 +57,7 @@ def _evaluate(llama: Any, tokens: list[int]) -> int:
         raise ValueError("empty prompt")
     if len(tokens) > llama.n_ctx():
         raise ValueError(f"Requested tokens ({len(tokens)}) exceed context window of {llama.n_ctx()}")
-    cached = llama.input_ids[: llama.n_tokens].tolist()
-    common = 0
-    for old, new in zip(cached, tokens, strict=False):
-        if old != new:
-            break
-        common += 1
+    common = common_prefix(llama.input_ids[: llama.n_tokens], tokens)
     # The last token is always evaluated again: its logits are the ones we read.
     common = min(common, len(tokens) - 1)
     llama.n_tokens = common
