@@ -34,6 +34,7 @@ KINDS = (
     ("duplicate", re.compile(r"^duplicate criterion")),
     ("generic", re.compile(r"^generic criterion")),
     ("grades_question", re.compile(r"^criterion grades the question")),
+    ("about_source", re.compile(r"^criterion describes the paper")),
     ("too_short", re.compile(r"^criterion too short")),
     ("empty", re.compile(r"^empty (question|reference answer)")),
 )
