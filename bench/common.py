@@ -173,3 +173,15 @@ def write_report(
     path = REPORTS / f"{name}.md"
     path.write_text(text)
     return path
+
+
+def keep_run(
+    name: str, title: str, command: str, info: dict[str, Any], label: str, run: dict[str, Any], render: Any
+) -> dict[str, dict[str, Any]]:
+    """Store `run` under `label` among the runs kept in bench/reports/<name>.json (same label: replaced),
+    rewrite the report with `render(runs)` as its body, and return every kept run."""
+    path = REPORTS / f"{name}.json"
+    runs = json.loads(path.read_text())["results"]["runs"] if path.exists() else {}
+    runs[label] = run
+    write_report(name, title, command, info, {"runs": runs}, render(runs))
+    return runs

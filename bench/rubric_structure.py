@@ -17,13 +17,12 @@ Run (the CPU is shared; one call takes 30-60 s):
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
 from typing import Any
 
-from bench.common import REPORTS, machine, md_table, setup_env, write_report
+from bench.common import keep_run, machine, md_table, setup_env
 
 NAME = "rubric_structure"
 COMMAND = "flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.rubric_structure"
@@ -161,17 +160,8 @@ def main(argv: list[str] | None = None) -> None:
     run = measure(args.papers, args.seed)
     command = f"{COMMAND} --label {args.label} --papers {args.papers} --seed {args.seed}"
     run.update(command=command, commit=info["commit"], seconds=time.monotonic() - started, date=info["date"])
-    path = REPORTS / f"{NAME}.json"
-    runs = json.loads(path.read_text())["results"]["runs"] if path.exists() else {}
-    runs[args.label] = run
-    write_report(
-        NAME,
-        "Rubric structure of challenger candidates",
-        COMMAND + " --label LABEL",
-        info,
-        {"runs": runs},
-        render(runs),
-    )
+    title = "Rubric structure of challenger candidates"
+    keep_run(NAME, title, COMMAND + " --label LABEL", info, args.label, run, render)
     print(render({args.label: run}).split("\n\n")[1])
 
 

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPORTS, command_line, machine, md_table, setup_env, write_report
+from bench.common import command_line, keep_run, machine, md_table, setup_env
 
 NAME = "strong_modes"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -205,10 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.exit(2, f"{parser.prog}: error: {type(exc).__name__}: {exc}\n")
     command = command_line(f"bench.{NAME}", argv)
     run.update(command=command, commit=info["commit"], seconds=time.monotonic() - started, date=info["date"])
-    path = REPORTS / f"{NAME}.json"
-    runs = json.loads(path.read_text())["results"]["runs"] if path.exists() else {}
-    runs[args.label] = run
-    write_report(NAME, "The strong solver's modes on recorded candidates", COMMAND, info, {"runs": runs}, render(runs))
+    keep_run(NAME, "The strong solver's modes on recorded candidates", COMMAND, info, args.label, run, render)
     print(render({args.label: run}).split("\n\n")[1])
 
 

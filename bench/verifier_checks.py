@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.common import REPORTS, command_line, machine, md_table, setup_env, write_report
+from bench.common import command_line, keep_run, machine, md_table, setup_env
 
 NAME = "verifier_checks"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --labels PATH --label LABEL"
@@ -210,10 +210,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
     command = command_line(f"bench.{NAME}", argv)
     run.update(command=command, commit=info["commit"], seconds=time.monotonic() - started, date=info["date"])
-    path = REPORTS / f"{NAME}.json"
-    runs = json.loads(path.read_text())["results"]["runs"] if path.exists() else {}
-    runs[args.label] = run
-    write_report(NAME, "Verifier checks on candidates of known quality", COMMAND, info, {"runs": runs}, render(runs))
+    keep_run(NAME, "Verifier checks on candidates of known quality", COMMAND, info, args.label, run, render)
     print(render({args.label: run}).split("\n\n")[1])
 
 

@@ -1,0 +1,22 @@
+"""bench.common.keep_run keeps one run per label across invocations and renders them all."""
+
+from __future__ import annotations
+
+import json
+
+import bench.common as common
+
+
+def test_runs_are_kept_by_label_and_a_rerun_replaces_its_label(tmp_path, monkeypatch):
+    monkeypatch.setattr(common, "REPORTS", tmp_path)
+    info = {**common.machine(), "commit": "abc"}
+
+    def render(runs):
+        return "\n".join(f"{label}={run['value']}" for label, run in runs.items())
+
+    common.keep_run("demo", "Demo", "cmd", info, "a", {"value": 1}, render)
+    common.keep_run("demo", "Demo", "cmd", info, "b", {"value": 2}, render)
+    runs = common.keep_run("demo", "Demo", "cmd", info, "a", {"value": 3}, render)
+    assert runs == {"a": {"value": 3}, "b": {"value": 2}}
+    assert json.loads((tmp_path / "demo.json").read_text())["results"]["runs"] == runs
+    assert (tmp_path / "demo.md").read_text().endswith("a=3\nb=2\n")
