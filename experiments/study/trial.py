@@ -62,6 +62,14 @@ class TrialRunner:
         def prior(program: dspy.Module, doc_id: str) -> list[RoundRecord]:
             with self._earlier_lock:
                 rows = self.earlier.take(ctx.phase, fingerprint(program), structure, doc_id)
+            if rows:
+                log.warning(
+                    "trial %s: %d round(s) on %s replayed from rounds.jsonl without the LM cache; the optimizer "
+                    "gets no traces of them to reflect on",
+                    ctx.trial,
+                    len(rows),
+                    doc_id,
+                )
             return [record_from_row(r) for r in rows]
 
         return prior
@@ -113,9 +121,14 @@ class TrialRunner:
         opt_ctx = s.phase("optimize", structure, self.splits_of, run_id=run_id, trial=n)
         s.progress.start_phase(f"optimize trial {n}", len(self.splits["train"]))
         own_usage: dict[str, dict[str, int]] = {}
+        # A replayed round makes no module call, so it leaves no trace for GEPA to reflect on: after a
+        # resume, its next proposal would see an empty reflective dataset and differ from an uninterrupted
+        # run's. With the LM cache on, the rounds are re-run instead (answered from the cache, traces and
+        # all); only without a cache are earlier rounds replayed, to avoid paying for them twice.
+        resume = None if s.use_cache else self.replay(opt_ctx)
         try:
             with (
-                hooks.installed(observer=s.sink.observer(opt_ctx), resume=self.replay(opt_ctx)),
+                hooks.installed(observer=s.sink.observer(opt_ctx), resume=resume),
                 s.tracker.active(run_id),
                 optimizer_calls(s.lms, own_usage),
             ):
