@@ -146,6 +146,7 @@ class Compilation:
                 "trial": best.number,
                 "params": best.params,
                 "val_pass_rate": best.value,
+                "val_score": best.user_attrs.get("val_score"),
                 "mean_gap": best.user_attrs.get("mean_gap"),
             }
         run_id = s.tracker.child("final", tags={"autodata.phase": "final"})

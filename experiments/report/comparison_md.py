@@ -40,17 +40,18 @@ def _value(value: float | None) -> str:
 
 def study_table(trials: list[dict[str, Any]], best: int | None) -> str:
     lines = [
-        "| trial | state | rubric structure (searched) | validation pass rate | accepted / documents | "
-        "mean gap | optimizer's best score |",
-        "|---|---|---|---|---|---|---|",
+        "| trial | state | rubric structure (searched) | validation pass rate | validation metric score | "
+        "accepted / documents | mean gap | optimizer's best score |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for t in trials:
         val = t.get("val") or {}
         docs = f"{val['accepted']}/{val['documents']}" if val else "-"
         mark = " (compiled)" if t["number"] == best else ""
         lines.append(
-            f"| {t['number']}{mark} | {t['state'].lower()} | {_params(t['params'])} | {_value(t['value'])} | {docs} | "
-            f"{_value(t.get('mean_gap'))} | {_value(t.get('optimizer_best_score'))} |"
+            f"| {t['number']}{mark} | {t['state'].lower()} | {_params(t['params'])} | {_value(t['value'])} | "
+            f"{_value(t.get('val_score'))} | {docs} | {_value(t.get('mean_gap'))} | "
+            f"{_value(t.get('optimizer_best_score'))} |"
         )
     return "\n".join(lines)
 

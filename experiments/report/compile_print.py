@@ -27,9 +27,10 @@ def print_summary(summary: dict[str, Any], stream: TextIO | None = None) -> None
         print("\nwork on the test papers\n" + work_table(columns), file=stream)
     trials = ", ".join(
         f"#{t['number']} {t['state'].lower()} {t['value'] if t['value'] is not None else '-'}"
+        + (f" / {t['val_score']}" if t.get("val_score") is not None else "")
         for t in summary["trials"]
     )
-    print(f"\ntrials (val pass rate): {trials or '-'}", file=stream)
+    print(f"\ntrials (val pass rate / metric score): {trials or '-'}", file=stream)
     if summary["compiled"]:
         print(
             f"best trial: {summary['compiled'].get('trial')}  params: {summary['compiled'].get('params')}", file=stream

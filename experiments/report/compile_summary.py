@@ -139,6 +139,7 @@ def _trial_row(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
         "state": trial.state.name,
         "value": trial.value,
         "params": trial.params,
+        "val_score": trial.user_attrs.get("val_score"),
         "mean_gap": trial.user_attrs.get("mean_gap"),
         "val": trial.user_attrs.get("val"),
         "optimizer_best_score": trial.user_attrs.get("optimizer_best_score"),

@@ -79,11 +79,18 @@ def run_study(study: optuna.Study, objective, n_trials: int) -> None:
 
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
-    """Highest validation pass rate; ties broken by the mean gap of accepted examples, then trial order."""
+    """Highest validation pass rate; ties broken by the optimizer's metric on the validation documents
+    (`val_score`), then by the mean gap of accepted examples, then by trial order."""
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE and t.value is not None]
     if not done:
         return None
     # Ties go to the earlier trial, counting a re-queued trial by the number it was first given.
     return max(
-        done, key=lambda t: (t.value, t.user_attrs.get("mean_gap") or 0.0, -t.user_attrs.get("requeued_from", t.number))
+        done,
+        key=lambda t: (
+            t.value,
+            t.user_attrs.get("val_score") or 0.0,
+            t.user_attrs.get("mean_gap") or 0.0,
+            -t.user_attrs.get("requeued_from", t.number),
+        ),
     )

@@ -2,8 +2,10 @@
 
 The objective samples a structure (`optimizers.search_space`), builds the harness with it, lets the
 configured optimizer improve the challenger on the training documents (phase "optimize"), runs the
-result on the validation documents (phase "select") and returns the validation pass rate. The mean gap
-of accepted validation examples is stored as a user attribute and breaks ties. Each trial gets a
+result on the validation documents (phase "select") and returns the validation pass rate. Ties, which
+sparse acceptance makes common (every trial at 0), are broken by the mean of the optimizer's own metric
+over the validation documents (`val_score`: the same gap / validation / combined metric that drove it),
+then by the mean gap of accepted validation examples; both are stored as user attributes. Each trial gets a
 nested MLflow run (the optimizer's own per-iteration logging goes into it) and a folder with its
 exported candidate harness under the session's directory. Everything runs in the command's session
 (its LMs, sink, tracking, budget and limits). A FatalLMError or a budget stop ends the study; any
@@ -39,6 +41,17 @@ from programs.errors import FatalLMError
 from programs.records import RoundRecord
 
 log = logging.getLogger("autodata.trials")
+
+
+def metric_on_rows(metric: Callable[..., Any], rows: list[dict[str, Any]], doc_ids: list[str]) -> float:
+    """The mean over `doc_ids` of `metric` on each document's recorded rounds (0 for a document without
+    rows), rounded to six decimals: the optimizer's metric, read from a phase's rows."""
+    scores = []
+    for doc_id in doc_ids:
+        rounds = sorted((r for r in rows if r["doc_id"] == doc_id), key=lambda r: r["round"])
+        prediction = dspy.Prediction(rounds=[record_from_row(r) for r in rounds])
+        scores.append(float(metric(dspy.Example(doc_id=doc_id), prediction).score) if rounds else 0.0)
+    return round(sum(scores) / len(scores), 6) if scores else 0.0
 
 
 def examples(docs: list[Document]) -> list[dspy.Example]:
@@ -142,7 +155,9 @@ class TrialRunner:
         s.bind(compiled)
         sel_ctx = s.phase("select", structure, self.splits_of, run_id=run_id, trial=n)
         s.run_phase(compiled, self.splits["val"], sel_ctx)
-        stats = summarize(sel_ctx.rows, [d.id for d in self.splits["val"]])
+        val_ids = [d.id for d in self.splits["val"]]
+        stats = summarize(sel_ctx.rows, val_ids)
+        val_score = metric_on_rows(spec.metric, sel_ctx.rows, val_ids)
         export_harness(
             compiled, cfg, trial_dir, {"trial": n, "candidate": fingerprint(compiled), "optimizer": metric_record(cfg)}
         )
@@ -151,6 +166,7 @@ class TrialRunner:
             run_id,
             {
                 "val_pass_rate": stats["pass_rate"] or 0.0,
+                "val_score": val_score,
                 "val_gap": stats["gap"] or 0.0,
                 "optimizer_best_score": result.best_score or 0.0,
             },
@@ -159,6 +175,7 @@ class TrialRunner:
         trial.set_user_attr("harness_dir", str(trial_dir))
         trial.set_user_attr("candidate", fingerprint(compiled))
         trial.set_user_attr("mean_gap", stats["gap"])
+        trial.set_user_attr("val_score", val_score)
         trial.set_user_attr("optimizer_best_score", result.best_score)
         trial.set_user_attr("val", {k: stats[k] for k in ("documents", "accepted", "pass_rate", "pass_rate_ci95")})
         return stats["pass_rate"] or 0.0

@@ -114,7 +114,7 @@ def test_key_is_in_no_output(in_tmp, docs, monkeypatch, caplog, capfd):
     assert {"run/program.json", "run/harness.json", "run/config.json", "run/rounds.jsonl"} <= set(parent)
     assert any(path.startswith("harness/") for path in runs["trial-0"])
     out, err = capfd.readouterr()
-    assert "trials (val pass rate)" in out and "corpus:" in err  # the streams were captured
+    assert "trials (val pass rate / metric score)" in out and "corpus:" in err  # the streams were captured
     assert KEY not in out and KEY not in err
     assert KEY not in caplog.text
     assert grep_tree(in_tmp, KEY) == []
