@@ -22,22 +22,21 @@
              guard (docs/results.md). With a capable verifier model, gate on all four.
            Time, measured from a fresh clone (docs/results.md): about 2.5 minutes of setup and a
            14.8-minute compile (14 rounds that called models, 60 s each on average, with the engine's
-           lazy grammar check and saved prompt states); acceptance varies from run to run: one run
-           accepted two examples on the validation paper, the next none.
-- results: the baseline-vs-compiled study on the embedded models, sized for one unattended run of about
-           100 minutes on two cores: the default preset's models, judge, rubric and loop settings (the
-           same objects), 3 train / 2 validation / 16 held-out test papers, GEPA driven by the combined
-           metric (0.7 gap + 0.3 rubric validation) with 6 metric calls per trial (the 2-paper validation
-           evaluation, then room for two proposed instructions: each costs 2 calls on a training paper,
-           plus 2 on the validation papers when it improves), and a 4-trial study over the rubric
-           structure. Sized from measured round times: with the engine's lazy grammar check and saved
-           prompt states, rounds of the default models took 46-100 s (mean 63 s over 4 rounds on 2 test
-           papers) where they took 68-132 s before (docs/performance.md), so a document run of up to two
-           rounds costs up to about 2 minutes; the 16 test papers are run twice (baseline and compiled
-           harness), which is most of the time. 6 / 6 training and validation papers and a larger GEPA
-           budget would take several hours here. First run (docs/results.md): rounds took 70-80 s with
-           other work on the cores, so the preset needs about 2.5-3 hours; it was stopped after the
-           baseline phase and one and a half trials, and resumes from its run directory.
+           lazy grammar check and saved prompt states); acceptance varies from run to run: of three
+           fresh-clone runs one accepted two examples on the validation paper and two none (13.7- and
+           14.8-minute compiles): about one round in twenty is accepted, and the demo has about 14.
+- results: the baseline-vs-compiled study on the embedded models: the default preset's models, judge,
+           rubric and loop settings (the same objects), 3 train / 2 validation / 16 held-out test papers,
+           GEPA driven by the combined metric (0.7 gap + 0.3 rubric validation) with 6 metric calls per
+           trial (the 2-paper validation evaluation, then room for one or two proposed instructions: each
+           costs 2 calls on a training paper, plus 2 on the validation papers when it improves), and a
+           4-trial study over the rubric structure. Sized from measured round times: rounds of the default
+           models take 46-100 s (about 55-80 s on average) with the engine's lazy grammar check and saved
+           prompt states (docs/performance.md), and the 16 test papers, run twice at up to two rounds each
+           (baseline and compiled harness), are most of the time; 6 / 6 training and validation papers and
+           a larger GEPA budget would take several hours here. Measured (docs/results.md): one run took
+           about 2.7 hours in all, the first 100 minutes with tests sharing the cores (43 minutes of
+           baseline rounds on the test papers, 29 of compiled-harness rounds, the rest the study); plan on 2.5-3 hours.
 - paper:   the paper's settings (3 samples, baseline rubric rules, deployed criterion, 15 rounds);
            meant for real hosted or served models set per role with --set models.<role>.model=...
 Results on the embedded models exercise the whole system; they say little about data quality.
