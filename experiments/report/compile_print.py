@@ -61,9 +61,9 @@ def print_summary(summary: dict[str, Any], stream: TextIO | None = None) -> None
         file=stream,
     )
     print(f"MLflow: {summary['mlflow']['tracking_uri']}  run {summary['mlflow']['parent_run_id']}", file=stream)
-    if summary["preset"] in ("quick", "default"):
+    if summary["preset"] in ("quick", "default", "results"):
         print(
-            "Note: small local models with a lenient judge; these numbers exercise the system, they do not "
-            "measure data quality.",
+            "Note: small local models (their judge's agreement with careful graders: docs/judging.md); these "
+            "numbers exercise the system, they do not measure data quality.",
             file=stream,
         )

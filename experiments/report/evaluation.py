@@ -18,7 +18,7 @@ from experiments.report.reliability import markdown as reliability_markdown
 from metrics.methods import method_stats, paired
 
 NOTE = (
-    "Small local models with a lenient judge exercise the system; they do not measure data quality. "
+    "Small local models exercise the system; they do not measure data quality. "
     'Paper: CS papers, weak Qwen3.5-4B, strong Qwen3.5-397B-A17B, judge Kimi-K2.6 (Meta FAIR, "Autodata: An '
     'agentic data scientist to create high quality synthetic data", arXiv 2606.25996).'
 )
