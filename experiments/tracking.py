@@ -9,7 +9,8 @@ files stay complete whatever happens to the tracking store. Disabled tracking ma
 the run (FINISHED, FAILED, or KILLED on Ctrl-C). `attach_to=<run id>` makes an existing run the parent
 (a study's run that several workers log into): it is not ended on exit; when it cannot be found, the
 tracker warns and makes its own. `end_on_exit=False` leaves a created run RUNNING for a later process
-to end (`end(run_id)`).
+to end (`end(run_id)`). `supersede(run_id)` links a resumed command's run to the one a killed process
+left RUNNING in the same output directory, and marks that one and its running children KILLED.
 
 mlflow (about 1.5 s to import) is imported where it is first used, so a run with tracking off never loads it.
 """
@@ -123,6 +124,24 @@ class Tracker:
         status = "FINISHED" if exc_type is None else ("KILLED" if exc_type is KeyboardInterrupt else "FAILED")
         if self.parent_id and self.owned and self.end_on_exit:
             self._guard("end run", self.client.set_terminated, self.parent_id, status)
+
+    def supersede(self, run_id: str) -> None:
+        """Link this process's parent run to `run_id`, the parent run an earlier process left in the same
+        output directory; if that process was killed (its run still RUNNING), mark it and its RUNNING child
+        runs KILLED, so the UI shows no run as running that no process owns."""
+        if not (self.parent_id and self.owned) or run_id == self.parent_id:
+            return
+        old = self._guard("read the earlier run", self.client.get_run, run_id)
+        if old is None:
+            return
+        self.set_tags(self.parent_id, {"autodata.resumes": run_id})
+        self.set_tags(run_id, {"autodata.resumed_by": self.parent_id})
+        if old.info.status != "RUNNING":
+            return
+        query = f"tags.mlflow.parentRunId = '{run_id}' and attributes.status = 'RUNNING'"
+        children = self._guard("find child runs", self.client.search_runs, [old.info.experiment_id], query) or []
+        for run in [*children, old]:
+            self._guard("end run", self.client.set_terminated, run.info.run_id, "KILLED")
 
     # --- runs --------------------------------------------------------------------------------
     def child(self, name: str, params: dict[str, Any] | None = None, tags: dict[str, str] | None = None) -> str | None:

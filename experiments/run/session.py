@@ -10,7 +10,9 @@
    re-judging a recorded run leaves its config as it was);
 5. the progress display is shown (`s.progress`), tracking is opened (`s.tracker`: one MLflow run named
    `<command>-<out>` unless `run_name` says otherwise, tagged with the command and preset, the config as
-   its params; `attach_to` logs into an existing run instead), and the round sink writes to `out`
+   its params; `attach_to` logs into an existing run instead; a command resumed in the same `out` links
+   its run to the earlier one named in `mlflow_run.json` and ends it as KILLED if no process ended it),
+   and the round sink writes to `out`
    (`s.sink`; none with `sink=False`, for work that runs no loop: the judge alone).
 `with s.running():` installs the run's hooks for the LM work inside the block: the budget (`budget.*`,
 `s.budget`) and the per-role limits (`models.<role>.{max_concurrent,rpm,tpm}`). A budget stop ends the
@@ -22,6 +24,7 @@ context with the run's preset and thresholds, and `s.run_phase(...)` runs it wit
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypedDict
@@ -43,6 +46,8 @@ from programs import hooks
 from programs.budget import BudgetExceeded
 from programs.loop import AgenticSelfInstruct
 from programs.structure import RubricStructure
+
+MLFLOW_RUN_FILE = "mlflow_run.json"
 
 
 class RunOptions(TypedDict, total=False):
@@ -101,10 +106,24 @@ class Session:
             stack.enter_context(self.tracker)
             if self.tracker.owned:
                 self.tracker.log_params(self.tracker.parent_id, {**self.cfg.flat(), **self.params})
+                self._link_earlier_run()
             if self._make_sink:
                 self._sink = RoundSink(self.out, self.tracker, self.progress)
             self._stack = stack.pop_all()
         return self
+
+    def _link_earlier_run(self) -> None:
+        # MLFLOW_RUN_FILE names the parent run of the last process in this directory: a resumed command
+        # links to it, and ends it as KILLED when the process that made it died without ending it.
+        path = self.out / MLFLOW_RUN_FILE
+        try:
+            earlier = json.loads(path.read_text("utf-8")) if path.exists() else None
+        except ValueError:  # an unreadable file only loses the link to the earlier run
+            earlier = None
+        if isinstance(earlier, dict) and earlier.get("tracking_uri") == self.tracker.uri and earlier.get("run_id"):
+            self.tracker.supersede(str(earlier["run_id"]))
+        if self.tracker.parent_id:
+            atomic_write_json(path, {"tracking_uri": self.tracker.uri, "run_id": self.tracker.parent_id})
 
     def __exit__(self, *exc: Any) -> bool | None:
         return self._stack.__exit__(*exc)
