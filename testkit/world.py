@@ -111,3 +111,14 @@ def bind(program, engines: dict[str, ScriptedEngine]) -> dict[str, dspy.LM]:
     for role, lm in lms.items():
         getattr(program, role).set_lm(lm)
     return lms
+
+
+REFLECTION_ADVICE = "Ask about the paper's specific mechanism."
+
+
+def reflection_reply(p: Prompt) -> dict | str:
+    """A prompt model (GEPA's reflection, MIPROv2's and COPRO's proposers): the same advice in every output
+    field the request asks for (JSONAdapter replies), or in a fenced block for a request with none."""
+    if not p.outputs:
+        return f"```\n{REFLECTION_ADVICE}\n```"
+    return dict.fromkeys(p.outputs, REFLECTION_ADVICE)

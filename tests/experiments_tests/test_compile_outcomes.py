@@ -119,3 +119,13 @@ def test_the_pickling_options_do_what_their_names_say(in_tmp):
     compile_with(in_tmp, opted, World(n_penalty=None, plan=PLAN))
     found = pickles_under(in_tmp / "run", in_tmp / "mlruns")
     assert any(p.endswith("gepa_state.bin") for p in found) and any(p.endswith(".pkl") for p in found), found
+
+
+def test_gepa_proposes_and_tests_new_instructions_when_nothing_is_accepted(in_tmp, caplog):
+    # Nothing accepted, so GEPA reflects on the failures; the scripted reflection model answers in the
+    # JSON its signature asks for, and each proposal is evaluated as a new harness candidate.
+    world = World(n_penalty=None, plan={1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1, 2, 3, 4]}})
+    compile_in(in_tmp, world, "optimizer.max_metric_calls=8")
+    rows = [r for r in read_jsonl(in_tmp / "run" / "rounds.jsonl") if r["phase"] == "optimize"]
+    assert len({r["candidate"] for r in rows}) > 1
+    assert "reflection failed" not in caplog.text

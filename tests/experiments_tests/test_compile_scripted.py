@@ -15,7 +15,7 @@ from experiments.records.progress import Progress
 from experiments.records.rows import recompute
 from experiments.run.overrides import build_config
 from testkit.scripted import ScriptedEngine
-from testkit.world import World
+from testkit.world import World, reflection_reply
 from tests.support.workers import SETTINGS, command_line, write_docs
 
 REQUIRED = {
@@ -45,7 +45,7 @@ REQUIRED = {
 
 def scripted_lms(world: World) -> dict[str, dspy.LM]:
     engines = world.engines()
-    engines["reflection"] = ScriptedEngine(lambda p: "```\nAsk about the paper's specific mechanism.\n```")
+    engines["reflection"] = ScriptedEngine(reflection_reply)
     return {role: dspy.LM(f"scripted/{role}", engine=e, cache=False, num_retries=0) for role, e in engines.items()}
 
 

@@ -24,7 +24,7 @@ from experiments.compile import compile_run
 from experiments.records.progress import Progress
 from experiments.run.overrides import build_config
 from testkit.scripted import ScriptedEngine
-from testkit.world import World
+from testkit.world import World, reflection_reply
 from tests.support.requires import missing
 from tests.support.workers import SETTINGS
 
@@ -80,7 +80,7 @@ def scripted_compile(folder: Path) -> Path:
         (docs / f"paper{i}.txt").write_text(f"Paper {i}. We study mechanism {i}. It works because of KW{i}.\n")
     world = World(n_penalty=None, plan={1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}})
     engines = world.engines()
-    engines["reflection"] = ScriptedEngine(lambda p: "```\nAsk about the paper's specific mechanism.\n```")
+    engines["reflection"] = ScriptedEngine(reflection_reply)
     lms = {role: dspy.LM(f"scripted/{role}", engine=e, cache=False, num_retries=0) for role, e in engines.items()}
     cfg = build_config({}, [f"corpus.source={docs}", *SETTINGS, "search.n_trials=2"])
     out = folder / "run"

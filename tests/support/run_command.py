@@ -20,7 +20,7 @@ from pathlib import Path
 import dspy
 
 from testkit.scripted import ScriptedEngine
-from testkit.world import World
+from testkit.world import World, reflection_reply
 
 # Round 1 too easy, round 2 accepted (a harness with two rounds accepts every document in round 2).
 PLAN = {1: {"weak": [1, 2, 3, 4]}, 2: {"weak": [1], "strong": [1, 2, 3, 4]}}
@@ -40,7 +40,7 @@ def slow(reply, delay: float, role: str, calls: str | None):
 def scripted_lms(delay: float = 0.0, calls: str | None = None, plan: dict | None = None) -> dict[str, dspy.LM]:
     world = World(n_penalty=None, plan=plan or PLAN)
     engines = world.engines()
-    engines["reflection"] = ScriptedEngine(lambda p: "```\nAsk about the paper's specific mechanism.\n```")
+    engines["reflection"] = ScriptedEngine(reflection_reply)
     for role, engine in engines.items():
         engine.reply = slow(engine.reply, delay, role, calls)
     return {role: dspy.LM(f"scripted/{role}", engine=e, num_retries=0) for role, e in engines.items()}
