@@ -185,3 +185,20 @@ def keep_run(
     runs[label] = run
     write_report(name, title, command, info, {"runs": runs}, render(runs))
     return runs
+
+
+def record_run(
+    name: str,
+    title: str,
+    report_command: str,
+    info: dict[str, Any],
+    label: str,
+    run: dict[str, Any],
+    render: Any,
+    **stamp: Any,
+) -> None:
+    """Stamp `run` with `stamp` (command, seconds, ...) and the commit and date of `info`, keep it under
+    `label` (`keep_run`), and print its summary table (the second block of `render`)."""
+    run.update(stamp, commit=info["commit"], date=info["date"])
+    keep_run(name, title, report_command, info, label, run, render)
+    print(render({label: run}).split("\n\n")[1])

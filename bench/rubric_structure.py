@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from bench.common import keep_run, machine, md_table, setup_env
+from bench.common import machine, md_table, record_run, setup_env
 
 NAME = "rubric_structure"
 COMMAND = "flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.rubric_structure"
@@ -159,10 +159,9 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     run = measure(args.papers, args.seed)
     command = f"{COMMAND} --label {args.label} --papers {args.papers} --seed {args.seed}"
-    run.update(command=command, commit=info["commit"], seconds=time.monotonic() - started, date=info["date"])
     title = "Rubric structure of challenger candidates"
-    keep_run(NAME, title, COMMAND + " --label LABEL", info, args.label, run, render)
-    print(render({args.label: run}).split("\n\n")[1])
+    seconds = time.monotonic() - started
+    record_run(NAME, title, COMMAND + " --label LABEL", info, args.label, run, render, command=command, seconds=seconds)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import command_line, keep_run, machine, md_table, setup_env
+from bench.common import command_line, machine, md_table, record_run, setup_env
 
 NAME = "strong_modes"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -203,10 +203,10 @@ def main(argv: list[str] | None = None) -> None:
         run = measure(args.rounds, args.preset, args.sets, modes, args.candidates)
     except (ConfigError, json.JSONDecodeError, KeyError) as exc:  # bad preset, --set, corpus or rounds file
         parser.exit(2, f"{parser.prog}: error: {type(exc).__name__}: {exc}\n")
+    seconds = time.monotonic() - started
+    title = "The strong solver's modes on recorded candidates"
     command = command_line(f"bench.{NAME}", argv)
-    run.update(command=command, commit=info["commit"], seconds=time.monotonic() - started, date=info["date"])
-    keep_run(NAME, "The strong solver's modes on recorded candidates", COMMAND, info, args.label, run, render)
-    print(render({args.label: run}).split("\n\n")[1])
+    record_run(NAME, title, COMMAND, info, args.label, run, render, command=command, seconds=seconds)
 
 
 if __name__ == "__main__":

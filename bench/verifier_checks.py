@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.common import command_line, keep_run, machine, md_table, setup_env
+from bench.common import command_line, machine, md_table, record_run, setup_env
 
 NAME = "verifier_checks"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --labels PATH --label LABEL"
@@ -208,10 +208,10 @@ def main(argv: list[str] | None = None) -> None:
         run = measure(args.labels, args.preset, args.sets, args.questions, no_document=args.no_document)
     except ConfigError as exc:  # bad labels, preset, --set or corpus: one line, exit status 2
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    seconds = time.monotonic() - started
+    title = "Verifier checks on candidates of known quality"
     command = command_line(f"bench.{NAME}", argv)
-    run.update(command=command, commit=info["commit"], seconds=time.monotonic() - started, date=info["date"])
-    keep_run(NAME, "Verifier checks on candidates of known quality", COMMAND, info, args.label, run, render)
-    print(render({args.label: run}).split("\n\n")[1])
+    record_run(NAME, title, COMMAND, info, args.label, run, render, command=command, seconds=seconds)
 
 
 if __name__ == "__main__":

@@ -20,3 +20,17 @@ def test_runs_are_kept_by_label_and_a_rerun_replaces_its_label(tmp_path, monkeyp
     assert runs == {"a": {"value": 3}, "b": {"value": 2}}
     assert json.loads((tmp_path / "demo.json").read_text())["results"]["runs"] == runs
     assert (tmp_path / "demo.md").read_text().endswith("a=3\nb=2\n")
+
+
+def test_record_run_stamps_the_run_keeps_it_and_prints_its_table(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(common, "REPORTS", tmp_path)
+    info = {**common.machine(), "commit": "abc"}
+
+    def render(runs):
+        return "intro\n\n" + "\n".join(f"{label}: {run['value']} in {run['seconds']} s" for label, run in runs.items())
+
+    run = {"value": 1}
+    common.record_run("demo", "Demo", "cmd", info, "a", run, render, command="bench x", seconds=2.0)
+    assert run == {"value": 1, "command": "bench x", "seconds": 2.0, "commit": "abc", "date": info["date"]}
+    assert capsys.readouterr().out == "a: 1 in 2.0 s\n"
+    assert json.loads((tmp_path / "demo.json").read_text())["results"]["runs"] == {"a": run}
