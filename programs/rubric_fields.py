@@ -6,7 +6,9 @@ fields placed before `reference_answer`: `positive_criteria`, an array of `struc
 `penalty_criteria` with `min_penalties` to `max_penalties` items weighted -`penalty_cap`..-1. DSPy's
 JSONAdapter sends these bounds as the reply's JSON schema (minItems/maxItems, minimum/maximum), which the
 embedded engine and the `llamacpp/` route decode under a grammar and hosted providers receive as
-structured output; the adapter also shows the schema in the prompt. The bounds live in the schema only:
+structured output; the adapter also shows the schema in the prompt. Each criterion's schema also has a
+`pattern`: it opens with a verb for what an answer does ("Explains ...", "Claims ..."), so a grammar-bound
+reply cannot write a criterion that describes the paper ("The paper proposes ..."). The bounds live in the schema only:
 parsing accepts any count or weight, so a reply from a provider that ignores the schema still becomes a
 candidate and `metrics.rubric_checks` names what it breaks. Signatures are cached per structure, like
 the judge's per rubric. `rubric_of(prediction)` joins the two arrays into one rubric list (positives,
@@ -27,15 +29,27 @@ from programs.structure import RubricStructure
 POSITIVE, PENALTY = "positive_criteria", "penalty_criteria"
 BEFORE = "reference_answer"
 CRITERION_CHARS = Criterion.model_json_schema()["properties"]["criterion"]["maxLength"]
+# The openings a criterion may start with: what an answer does, never what the paper does. Penalty
+# items name a mistake an answer makes, so they get the verbs of a wrong claim.
+POSITIVE_VERBS = (
+    "Explains", "States", "Identifies", "Names", "Describes", "Compares", "Contrasts", "Argues", "Predicts",
+    "Proposes", "Notes", "Recognizes", "Concludes", "Derives", "Computes", "Distinguishes", "Gives",
+    "Justifies", "Shows", "Connects",
+)  # fmt: skip
+PENALTY_VERBS = (
+    "Claims", "States", "Suggests", "Assumes", "Confuses", "Treats", "Attributes", "Overstates", "Concludes",
+    "Misidentifies", "Recommends", "Predicts",
+)  # fmt: skip
 POSITIVE_DESC = (
-    "the rubric's positive criteria, from basic to specific; each is one full sentence naming a point a correct "
-    "answer must make: the first a basic step of reasoning that a careful answer reaches from the context alone "
-    "(a consequence of the setup, not a restatement of it; low weight), the others the paper's specific points "
-    "(higher weights for more important points)"
+    "the rubric's positive criteria, from basic to specific; each is one full sentence that opens with what a "
+    "correct answer does (e.g. 'Explains that ...') and names a point the answer must make: the first a basic "
+    "step of reasoning that a careful answer reaches from the context alone (a consequence of the setup, not a "
+    "restatement of it; low weight), the others the paper's specific points (higher weights for more important "
+    "points)"
 )
 PENALTY_DESC = (
-    "the rubric's penalty criteria; each is one full sentence naming a specific mistake a wrong answer would "
-    "make, with a negative weight"
+    "the rubric's penalty criteria; each is one full sentence that opens with what a wrong answer does (e.g. "
+    "'Claims that ...') and names a specific mistake it would make, with a negative weight"
 )
 
 
@@ -44,12 +58,20 @@ def _schema_only(**keywords: Any) -> Any:
     return Field(json_schema_extra=keywords)
 
 
-def criteria_type(kind: str, count: tuple[int, int], weights: tuple[int, int]) -> type[RootModel[Any]]:
-    """`<kind>Criteria`: an array of `count` (min, max) `<kind>Criterion` items weighted in `weights` (low, high)."""
+def opening(verbs: tuple[str, ...]) -> str:
+    """The JSON-schema pattern of a string that opens with one of `verbs` and a space."""
+    return "^(" + "|".join(verbs) + ") "
+
+
+def criteria_type(
+    kind: str, count: tuple[int, int], weights: tuple[int, int], verbs: tuple[str, ...]
+) -> type[RootModel[Any]]:
+    """`<kind>Criteria`: an array of `count` (min, max) `<kind>Criterion` items weighted in `weights` (low,
+    high), each criterion opening with one of `verbs` (schema only, like the bounds)."""
     item = create_model(
         f"{kind}Criterion",
         __config__=ConfigDict(extra="forbid"),
-        criterion=(str, Field(max_length=CRITERION_CHARS)),
+        criterion=(str, Field(max_length=CRITERION_CHARS, json_schema_extra={"pattern": opening(verbs)})),
         weight=(int, _schema_only(minimum=weights[0], maximum=weights[1])),
     )
     array = RootModel[list[item]]  # type: ignore[valid-type]
@@ -69,12 +91,12 @@ def _build(
     signature: type[dspy.Signature], positives: tuple[int, int, int], penalties: tuple[int, int, int] | None
 ) -> type[dspy.Signature]:
     min_pos, max_pos, cap = positives
-    positive = criteria_type("Positive", (min_pos, max_pos), (1, cap))
+    positive = criteria_type("Positive", (min_pos, max_pos), (1, cap), POSITIVE_VERBS)
     index = list(signature.output_fields).index(BEFORE)
     out = signature.insert(index, POSITIVE, dspy.OutputField(desc=POSITIVE_DESC), type_=positive)
     if penalties is not None:
         min_pen, max_pen, pen_cap = penalties
-        penalty = criteria_type("Penalty", (min_pen, max_pen), (-pen_cap, -1))
+        penalty = criteria_type("Penalty", (min_pen, max_pen), (-pen_cap, -1), PENALTY_VERBS)
         out = out.insert(index + 1, PENALTY, dspy.OutputField(desc=PENALTY_DESC), type_=penalty)
     return out
 

@@ -9,8 +9,10 @@ Here bounds use GBNF's `{m,n}` repetition and strings exclude control characters
 Covered: object properties (every listed property is emitted, in schema order), maps via
 `additionalProperties`, arrays (`items`, `prefixItems`, `minItems`/`maxItems`), string
 `minLength`/`maxLength`, `enum`, `const`, `anyOf`/`oneOf`, a lone `allOf`, type lists, internal
-`$ref`s (recursion allowed), integer, number, boolean, null, and free-form JSON for `{}`.
-Not enforced: `pattern`, `format`, numeric `minimum`/`maximum` (turn bounded integers into enums
+`$ref`s (recursion allowed), integer, number, boolean, null, and free-form JSON for `{}`. Of `pattern`,
+one form: a choice of literal openings, `^(Explains|States) ` (a string that starts with one of the
+words and a space); its length bounds are kept conservatively (never longer than `maxLength`).
+Not enforced: other patterns, `format`, numeric `minimum`/`maximum` (turn bounded integers into enums
 first, see schema.py), `uniqueItems`. It does not load models or talk to llama.cpp.
 """
 
@@ -19,6 +21,9 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+# `^(word|word two) `: a string opening with one of these literal words (letters, spaces, hyphens).
+_OPENINGS = re.compile(r"^\^\(([A-Za-z][A-Za-z -]*(?:\|[A-Za-z][A-Za-z -]*)*)\)( ?)$")
 
 # `x{0,N}` expands to N rules inside llama.cpp (checked fine up to 60,000); beyond this, bounds are dropped.
 MAX_REPEAT = 4000
@@ -137,6 +142,9 @@ class _Converter:
         if kind == "string":
             low, high = min(int(schema.get("minLength", 0)), MAX_REPEAT), schema.get("maxLength")
             high = None if high is None or int(high) > MAX_REPEAT else int(high)
+            openings = _OPENINGS.match(str(schema.get("pattern", "")))
+            if openings:
+                return self.opening_string(openings.group(1).split("|"), openings.group(2), low, high)
             if low == 0 and high is None:
                 return self.use("string")
             # A named rule: llama.cpp counts the rules a repetition expands into, so `char{0,N}` written
@@ -147,6 +155,16 @@ class _Converter:
         if kind in ("integer", "number", "boolean", "null"):
             return self.use(kind)
         return self.use("value")
+
+    def opening_string(self, words: list[str], gap: str, low: int, high: int | None) -> str:
+        """A string rule for `^(w1|w2)<gap>`: one of the words, the gap, then free text within the bounds."""
+        self.use("char")
+        heads = [w + gap for w in words]
+        rest_low = max(low - min(map(len, heads)), 0)
+        rest_high = None if high is None else max(high - max(map(len, heads)), 0)
+        choice = "(" + " | ".join(f'"{h}"' for h in heads) + ")"
+        rest = _repeat("char", rest_low, rest_high)
+        return self.add("string-opening", f'"\\"" {choice} {rest} "\\"" space')
 
     def root_resolve(self, schema: Any) -> dict[str, Any]:
         while isinstance(schema, dict) and "$ref" in schema:

@@ -117,3 +117,22 @@ def test_arrays_of_exactly_one_item_need_no_repetition():
         schema_to_gbnf({"type": "object", "additionalProperties": {"type": "number"}, "maxProperties": 1})
     )
     assert "{0,0}" not in "\n".join(table.values())
+
+
+def test_a_pattern_of_literal_openings_becomes_a_choice_within_the_length_bound():
+    from tests.support.gbnf_match import matches
+
+    schema = {"type": "string", "maxLength": 20, "pattern": "^(Explains|Gives) "}
+    grammar = schema_to_gbnf(schema)
+    assert matches(grammar, '"Explains why X"') and matches(grammar, '"Gives Y"')
+    assert not matches(grammar, '"The paper explains"'), "the string must open with one of the words"
+    assert not matches(grammar, '"Explains"'), "the word must be followed by its space"
+    # The bound is kept for the longest opening: 9 + 11 = 20 characters, never more.
+    assert matches(grammar, '"Explains ' + "x" * 11 + '"')
+    assert not matches(grammar, '"Explains ' + "x" * 12 + '"')
+    assert not matches(grammar, '"Gives ' + "x" * 14 + '"'), "conservative for shorter openings"
+
+
+def test_other_patterns_are_not_enforced():
+    grammar = schema_to_gbnf({"type": "string", "maxLength": 5, "pattern": "^[a-z]+$"})
+    assert "string-0-5" in grammar and "(" not in grammar.split("string-0-5 ::=")[1].split("\n")[0]

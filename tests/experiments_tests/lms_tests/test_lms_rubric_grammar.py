@@ -34,17 +34,17 @@ STRUCTURES = {
 }
 
 
-def reply(positive: list[int], penalty: list[int] | None) -> dict:
+def reply(positive: list[int], penalty: list[int] | None, opening: str = "Names", mistake: str = "Claims") -> dict:
     out = {
         "question_type": "analysis",
         "skill_tags": ["causal reasoning"],
         "insight": "The mechanism rests on its key words.",
         "context": 'A setup with a "quoted" term.',
         "question": "Why does the method work?",
-        POSITIVE: [{"criterion": f"the answer names mechanism M{i}", "weight": w} for i, w in enumerate(positive)],
+        POSITIVE: [{"criterion": f"{opening} mechanism M{i}", "weight": w} for i, w in enumerate(positive)],
     }
     if penalty is not None:
-        out[PENALTY] = [{"criterion": f"the answer wrongly claims E{i}", "weight": w} for i, w in enumerate(penalty)]
+        out[PENALTY] = [{"criterion": f"{mistake} that E{i} holds", "weight": w} for i, w in enumerate(penalty)]
     return {**out, "reference_answer": "Because of M0 and M1."}
 
 
@@ -67,6 +67,7 @@ def valid_and_invalid(s: RubricStructure) -> tuple[list[dict], list[dict]]:
     pen_ok = [-1] * lo if s.allow_penalties else None
     valid = [
         reply([1] * s.min_positive, pen_ok),
+        reply([2] * s.min_positive, pen_ok, opening="Explains", mistake="Confuses"),
         reply([s.weight_cap] * s.max_positive, [-s.penalty_cap] * hi if s.allow_penalties else None),
     ]
     invalid = [
@@ -75,6 +76,10 @@ def valid_and_invalid(s: RubricStructure) -> tuple[list[dict], list[dict]]:
         reply([s.weight_cap + 1] + [1] * (s.min_positive - 1), pen_ok),
         reply([0] + [1] * (s.min_positive - 1), pen_ok),
         reply([-1] + [1] * (s.min_positive - 1), pen_ok),
+        # a criterion must open with what an answer does, not with the paper or a lower-case verb
+        reply([1] * s.min_positive, pen_ok, opening="The paper names"),
+        reply([1] * s.min_positive, pen_ok, opening="names"),
+        reply([1] * s.min_positive, pen_ok, opening="Names:"),
     ]
     if s.allow_penalties:
         invalid += [
@@ -82,6 +87,8 @@ def valid_and_invalid(s: RubricStructure) -> tuple[list[dict], list[dict]]:
             reply([1] * s.min_positive, [-(s.penalty_cap + 1)] * max(lo, 1)),
             reply([1] * s.min_positive, [1] * max(lo, 1)),
             reply([1] * s.min_positive, None),  # the penalty array is required
+            reply([1] * s.min_positive, [-1] * max(lo, 1), mistake="The authors claim"),
+            reply([1] * s.min_positive, [-1] * max(lo, 1), mistake="Explains"),  # a point's verb, not a mistake's
         ]
         if lo > 0:
             invalid.append(reply([1] * s.min_positive, []))
@@ -140,3 +147,5 @@ def test_hosted_providers_receive_the_bounds_in_their_json_schema():
     weights = {name: item["properties"]["weight"] for name, item in items.items()}
     assert (weights[POSITIVE]["minimum"], weights[POSITIVE]["maximum"]) == (1, 3)
     assert (weights[PENALTY]["minimum"], weights[PENALTY]["maximum"]) == (-2, -1)
+    openings = {name: item["properties"]["criterion"]["pattern"] for name, item in items.items()}
+    assert openings[POSITIVE].startswith("^(Explains|") and openings[PENALTY].startswith("^(Claims|")
