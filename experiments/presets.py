@@ -6,7 +6,14 @@
 - default: what `make demo` runs: Qwen2.5-Coder 1.5B for the challenger, verifier, strong solver, judge
            and reflection, 0.5B as the weak solver; 1 train / 1 validation / 1 test paper, two rounds
            with feedback, one sample per solver, a two-trial study; the `deployed` acceptance preset
-           (unchanged). Two loop settings were chosen by measurement (docs/results.md):
+           (unchanged). Three settings were chosen by measurement (docs/results.md):
+           * graded verdicts (`rubric.graded`): the judge gives a point 1 when the answer makes it as
+             convincingly as the reference answer and 0.5 when it gets halfway there (binary verdicts
+             give 1 for both; penalty items stay 0/1; verdicts compared with graders' labels are the
+             same at the 0.5 mark, so the judge's agreement figures do not change). With binary
+             verdicts a strong answer written with the paper open often met every point of a 3-5 item
+             rubric and hit the 0.95 cap. On 114 recorded candidates, the same judge reads decided both
+             ways accepted 10 graded and 4 binary (7 only graded, 1 only binary; bench/reports/graded.md);
            * the strong solver answers with the paper open (`loop.strong_sees_document`, the paper's
              privileged-information strong mode). On labelled expert questions the plain 1.5B meets
              almost no criterion (mean gold score 0.03, like the 0.5B's 0.01), so without the paper
@@ -80,7 +87,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "default": {
         "models": _DEFAULT_MODELS,
         "corpus": {"n_train": 1, "n_val": 1, "n_test": 1, "max_chars": 2500},
-        "rubric": {"min_positive": 3, "max_positive": 5, "min_penalties": 1, "max_penalties": 2},
+        "rubric": {"min_positive": 3, "max_positive": 5, "min_penalties": 1, "max_penalties": 2, "graded": True},
         "loop": {
             "max_rounds": 2,
             "n_samples": 1,
