@@ -4,7 +4,8 @@
 litellm's offline price map); `scratch(name)` gives a temporary directory removed at exit. `machine()`
 describes where figures came from (CPU, cores, RAM, Python, library versions, load average).
 `write_report(name, ...)` writes bench/reports/<name>.md and .json, headed by the exact command
-(`command_line`) and the commit it ran at.
+(`command_line`) and the commit it ran at; `measure_and_record` times a benchmark's measurement and keeps
+its run by label.
 Helpers here do not measure anything themselves.
 """
 
@@ -202,3 +203,31 @@ def record_run(
     run.update(stamp, commit=info["commit"], date=info["date"])
     keep_run(name, title, report_command, info, label, run, render)
     print(render({label: run}).split("\n\n")[1])
+
+
+def measure_and_record(
+    parser: Any,
+    name: str,
+    title: str,
+    report_command: str,
+    label: str,
+    argv: list[str] | None,
+    measure: Any,
+    render: Any,
+    *errors: type,
+) -> None:
+    """Time `measure()` and keep its run under `label` (`record_run`), with the exact command line: the tail
+    of every benchmark that re-runs recorded or labelled items. A bad preset, `--set` or input file (a
+    ConfigError, or one of `errors`) ends the command with one line and exit status 2."""
+    setup_env()
+    from experiments.config import ConfigError
+
+    info = machine()
+    started = time.monotonic()
+    try:
+        run = measure()
+    except (ConfigError, *errors) as exc:
+        parser.exit(2, f"{parser.prog}: error: {type(exc).__name__}: {exc}\n")
+    seconds = time.monotonic() - started
+    command = command_line(f"bench.{name}", argv)
+    record_run(name, title, report_command, info, label, run, render, command=command, seconds=seconds)

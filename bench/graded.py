@@ -20,6 +20,7 @@ Run (anchors plus one read per answer, 20-90 s per candidate on two cores):
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -29,7 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import command_line, machine, md_table, record_run, setup_env
+from bench.common import md_table, measure_and_record, setup_env
 
 NAME = "graded"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -226,19 +227,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if missing := [str(p) for p in args.rounds if not p.is_file()]:
         parser.error(f"--rounds: no such file {missing[0]}")
-    setup_env()
-    from experiments.config import ConfigError
-
-    info = machine()
-    started = time.monotonic()
-    try:
-        run = measure(args.rounds, args.preset, args.sets, args.candidates)
-    except (ConfigError, json.JSONDecodeError, KeyError) as exc:  # bad preset, --set, corpus or rounds file
-        parser.exit(2, f"{parser.prog}: error: {type(exc).__name__}: {exc}\n")
-    seconds = time.monotonic() - started
     title = "Binary versus graded verdicts on recorded candidates"
-    command = command_line(f"bench.{NAME}", argv)
-    record_run(NAME, title, COMMAND, info, args.label, run, render, command=command, seconds=seconds)
+    run = functools.partial(measure, args.rounds, args.preset, args.sets, args.candidates)
+    measure_and_record(parser, NAME, title, COMMAND, args.label, argv, run, render, json.JSONDecodeError, KeyError)
 
 
 if __name__ == "__main__":

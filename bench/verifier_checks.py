@@ -20,6 +20,7 @@ Run (the CPU is shared; two verifier calls per question):
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -28,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.common import command_line, machine, md_table, record_run, setup_env
+from bench.common import md_table, measure_and_record, setup_env
 
 NAME = "verifier_checks"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --labels PATH --label LABEL"
@@ -199,19 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.questions is not None and args.questions < 1:
         parser.error(f"--questions {args.questions}: give at least 1")
-    setup_env()
-    from experiments.config import ConfigError
-
-    info = machine()
-    started = time.monotonic()
-    try:
-        run = measure(args.labels, args.preset, args.sets, args.questions, no_document=args.no_document)
-    except ConfigError as exc:  # bad labels, preset, --set or corpus: one line, exit status 2
-        parser.exit(2, f"{parser.prog}: error: {exc}\n")
-    seconds = time.monotonic() - started
     title = "Verifier checks on candidates of known quality"
-    command = command_line(f"bench.{NAME}", argv)
-    record_run(NAME, title, COMMAND, info, args.label, run, render, command=command, seconds=seconds)
+    run = functools.partial(measure, args.labels, args.preset, args.sets, args.questions, no_document=args.no_document)
+    measure_and_record(parser, NAME, title, COMMAND, args.label, argv, run, render)
 
 
 if __name__ == "__main__":
