@@ -27,11 +27,15 @@
              and recall questions are then caught only by the weak solver's score (too easy) and the
              judge's context anchor, and the demo's first accepted example shows that this is a weak
              guard (docs/results.md). With a capable verifier model, gate on all four.
-           Time, measured from a fresh clone (docs/results.md): about 2.5 minutes of setup and a
-           14.8-minute compile (14 rounds that called models, 60 s each on average, with the engine's
-           lazy grammar check and saved prompt states); acceptance varies from run to run: of three
-           fresh-clone runs one accepted two examples on the validation paper and two none (13.7- and
-           14.8-minute compiles): about one round in twenty is accepted, and the demo has about 14.
+           Each criterion opens with a verb for what an answer does, by the reply's grammar (before
+           that, 7 of 22 rows of one demo failed the "criterion describes the paper" check).
+           Time and acceptance, measured from fresh clones (docs/results.md): about 2 minutes of setup
+           and a 14-22 minute compile: 14-18 rounds call models, 55-70 s each on two cores (half of it
+           the challenger's reply). Acceptance is a matter of luck: of five runs, two accepted (two
+           examples in a 39-minute run before the engine speed-ups; one at minute 17.8 of a 19.7-minute
+           compile), three none; 3 of the 79 rounds that called models were accepted. Most rounds end
+           with the weak solver making no point at all, which the deployed rule's "no attempt scoring
+           0" rejects; an accepted example within 15 minutes is not something this preset delivers.
 - results: the baseline-vs-compiled study on the embedded models: the default preset's models, judge,
            rubric and loop settings (the same objects), 3 train / 2 validation / 16 held-out test papers,
            GEPA driven by the combined metric (0.7 gap + 0.3 rubric validation) with 6 metric calls per
@@ -44,6 +48,7 @@
            a larger GEPA budget would take several hours here. Measured (docs/results.md): one run took
            about 2.7 hours in all, the first 100 minutes with tests sharing the cores (43 minutes of
            baseline rounds on the test papers, 29 of compiled-harness rounds, the rest the study); plan on 2.5-3 hours.
+           That run predates the verb-opening criteria and graded verdicts (binary verdicts then).
 - paper:   the paper's settings (3 samples, baseline rubric rules, deployed criterion, 15 rounds);
            meant for real hosted or served models set per role with --set models.<role>.model=...
 Results on the embedded models exercise the whole system; they say little about data quality.
