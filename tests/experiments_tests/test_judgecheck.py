@@ -154,7 +154,7 @@ def test_logged_to_mlflow(checked):
     [run_info] = client.search_runs(client.get_experiment_by_name("autodata").experiment_id)
     assert run_info.data.tags["autodata.command"] == "judgecheck"
     assert run_info.data.params["models.judge.model"] == "embedded/qwen2.5-coder-1.5b"
-    assert run_info.data.params["rubric.graded"] == "false"
+    assert run_info.data.params["rubric.graded"] == "true"  # the default preset grades
     assert run_info.data.metrics["kappa"] == pytest.approx(36 / 52, abs=1e-6)
     assert run_info.data.metrics["source.reference.gold"] == 1.0
     names = {a.path for a in client.list_artifacts(run_info.info.run_id, "judgecheck")}
