@@ -96,7 +96,9 @@ def test_a_decoded_challenger_reply_obeys_the_rubric_structure():
                 temperature=0.8,
                 options={"max_string_chars": 80, "max_items": 2},
             ),
-            MODELS,
+            # The challenger's prompt with its reply schema is about 1,500 tokens: the presets' context
+            # (4096), so that the reply is not cut off at the window's end.
+            ModelsConfig(n_ctx=4096),
         )
     )
     with dspy.context(adapter=dspy.JSONAdapter()):
