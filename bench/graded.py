@@ -19,7 +19,6 @@ Run (anchors plus one read per answer, 20-90 s per candidate on two cores):
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import re
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import md_table, measure_and_record, setup_env
+from bench.recorded import distinct_rounds, parse_rounds_args, rounds_parser, weak_was_scored
 
 NAME = "graded"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -39,13 +39,7 @@ MODES = ("binary", "graded")
 
 def weak_scored(paths: list[Path]) -> list[dict[str, Any]]:
     """The distinct recorded rounds (by doc_id and question) whose weak attempts were scored, in file order."""
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in paths:
-        for line in path.read_text("utf-8").splitlines():
-            row = json.loads(line) if line.strip() else None
-            if row and any(a.get("score") is not None for a in row.get("weak") or []):
-                seen.setdefault((row["doc_id"], row["question"]), row)
-    return list(seen.values())
+    return distinct_rounds(paths, weak_was_scored)
 
 
 def _rule(text: str) -> str:
@@ -218,15 +212,8 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=Path, nargs="+", required=True, help="recorded rounds.jsonl files")
-    parser.add_argument("--label", required=True, help="name of this run in the report")
-    parser.add_argument("--preset", default="default")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--candidates", type=int, default=None, help="only the first N candidates")
-    args = parser.parse_args(argv)
-    if missing := [str(p) for p in args.rounds if not p.is_file()]:
-        parser.error(f"--rounds: no such file {missing[0]}")
+    parser = rounds_parser(__doc__.splitlines()[0])
+    args = parse_rounds_args(parser, argv)
     title = "Binary versus graded verdicts on recorded candidates"
     run = functools.partial(measure, args.rounds, args.preset, args.sets, args.candidates)
     measure_and_record(parser, NAME, title, COMMAND, args.label, argv, run, render, json.JSONDecodeError, KeyError)

@@ -19,7 +19,6 @@ Run (one strong answer and its judging per candidate and mode, 30-120 s each on 
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import re
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import md_table, measure_and_record, setup_env
+from bench.recorded import distinct_rounds, interval, parse_rounds_args, rounds_parser, weak_was_scored
 
 NAME = "strong_modes"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -39,13 +39,7 @@ MODES = {"plain": (False, False), "document": (True, False), "document+reasoning
 
 def reached_strong(paths: list[Path]) -> list[dict[str, Any]]:
     """The distinct recorded rounds (by doc_id and question) whose strong solver was called, in file order."""
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in paths:
-        for line in path.read_text("utf-8").splitlines():
-            row = json.loads(line) if line.strip() else None
-            if row and row.get("strong") and any(a.get("score") is not None for a in row.get("weak") or []):
-                seen.setdefault((row["doc_id"], row["question"]), row)
-    return list(seen.values())
+    return distinct_rounds(paths, lambda row: bool(row.get("strong")) and weak_was_scored(row))
 
 
 def measure(
@@ -155,8 +149,7 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
     for label, run in runs.items():
         for mode, s in run["summary"].items():
             e = s["strong_mean"]
-            mean = "-" if e["mean"] is None else f"{e['mean']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]"
-            row = [label, run["commit"], mode, s["n"], s["errors"], mean, s["zero"], s["at_cap"], s["accepted"]]
+            row = [label, run["commit"], mode, s["n"], s["errors"], interval(e), s["zero"], s["at_cap"], s["accepted"]]
             table.append([*row, s["seconds_per_candidate"]])
     parts = [
         "Recorded candidates that reached the strong solver, answered again by it in each mode and judged by the "
@@ -182,19 +175,12 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=Path, nargs="+", required=True, help="recorded rounds.jsonl files")
-    parser.add_argument("--label", required=True, help="name of this run in the report")
-    parser.add_argument("--preset", default="default")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    parser = rounds_parser(__doc__.splitlines()[0])
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of: {', '.join(MODES)}")
-    parser.add_argument("--candidates", type=int, default=None, help="only the first N candidates")
-    args = parser.parse_args(argv)
+    args = parse_rounds_args(parser, argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if unknown := [m for m in modes if m not in MODES]:
         parser.error(f"--modes: unknown mode {unknown[0]!r}; choose from {', '.join(MODES)}")
-    if missing := [str(p) for p in args.rounds if not p.is_file()]:
-        parser.error(f"--rounds: no such file {missing[0]}")
     title = "The strong solver's modes on recorded candidates"
     run = functools.partial(measure, args.rounds, args.preset, args.sets, modes, args.candidates)
     measure_and_record(parser, NAME, title, COMMAND, args.label, argv, run, render, json.JSONDecodeError, KeyError)

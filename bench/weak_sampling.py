@@ -15,7 +15,6 @@ Run (one weak answer and its reads per candidate and temperature, 10-30 s per ca
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import sys
@@ -26,6 +25,7 @@ from typing import Any
 
 from bench.common import md_table, measure_and_record, setup_env
 from bench.graded import weak_scored
+from bench.recorded import interval, parse_rounds_args, rounds_parser
 
 NAME = "weak_sampling"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -111,8 +111,8 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
     for label, run in runs.items():
         for t, s in run["summary"].items():
             e = s["mean"]
-            mean = "-" if e["mean"] is None else f"{e['mean']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]"
-            table.append([label, run["commit"], t, s["n"], s["errors"], s["zero"], s["window"], s["too_good"], mean])
+            table.append([label, run["commit"], t, s["n"], s["errors"], s["zero"], s["window"], s["too_good"]])
+            table[-1].append(interval(e))
             table[-1].append(s["seconds_per_answer"])
     parts = [
         "Recorded candidates answered again by the weak solver, once per temperature, and scored by the preset's "
@@ -134,20 +134,13 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=Path, nargs="+", required=True, help="recorded rounds.jsonl files")
-    parser.add_argument("--label", required=True, help="name of this run in the report")
+    parser = rounds_parser(__doc__.splitlines()[0])
     parser.add_argument("--temperatures", default="1.0,0.0", help="comma-separated (default: %(default)s)")
-    parser.add_argument("--preset", default="default")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--candidates", type=int, default=None, help="only the first N candidates")
-    args = parser.parse_args(argv)
+    args = parse_rounds_args(parser, argv)
     try:
         temperatures = [float(t) for t in args.temperatures.split(",") if t.strip()]
     except ValueError:
         parser.error(f"--temperatures {args.temperatures!r}: give numbers, e.g. 1.0,0.0")
-    if missing := [str(p) for p in args.rounds if not p.is_file()]:
-        parser.error(f"--rounds: no such file {missing[0]}")
     title = "The weak solver's sampling temperature on recorded candidates"
     run = functools.partial(measure, args.rounds, temperatures, args.preset, args.sets, args.candidates)
     measure_and_record(parser, NAME, title, COMMAND, args.label, argv, run, render, json.JSONDecodeError, KeyError)

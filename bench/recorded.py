@@ -1,0 +1,53 @@
+"""Plumbing of the benchmarks that re-run recorded rounds (graded, strong_modes, weak_sampling).
+
+`distinct_rounds(paths, keep)` reads `rounds.jsonl` files and keeps the first row of every candidate
+(doc_id, question) that `keep` accepts, in file order: phases that replay a round from the cache record
+the same candidate again. `rounds_parser` is the command line they share (--rounds, --label, --preset,
+--set, --candidates), `parse_rounds_args` parses it and checks that every --rounds file exists, and
+`interval` prints a `metrics.intervals.estimate` as "mean [lo, hi]".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def distinct_rounds(paths: list[Path], keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """The first recorded row of each distinct candidate (doc_id, question) that `keep` accepts."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in paths:
+        for line in path.read_text("utf-8").splitlines():
+            row = json.loads(line) if line.strip() else None
+            if row and keep(row):
+                seen.setdefault((row["doc_id"], row["question"]), row)
+    return list(seen.values())
+
+
+def weak_was_scored(row: dict[str, Any]) -> bool:
+    return any(a.get("score") is not None for a in row.get("weak") or [])
+
+
+def rounds_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=Path, nargs="+", required=True, help="recorded rounds.jsonl files")
+    parser.add_argument("--label", required=True, help="name of this run in the report")
+    parser.add_argument("--preset", default="default")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--candidates", type=int, default=None, help="only the first N candidates")
+    return parser
+
+
+def parse_rounds_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    args = parser.parse_args(argv)
+    if missing := [str(p) for p in args.rounds if not p.is_file()]:
+        parser.error(f"--rounds: no such file {missing[0]}")
+    return args
+
+
+def interval(e: dict[str, Any]) -> str:
+    """An estimate's dict (`Estimate.to_dict()`) as "0.40 [0.26, 0.55]", or "-" when undefined."""
+    return "-" if e["mean"] is None else f"{e['mean']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]"
