@@ -29,8 +29,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import md_table, measure_and_record, setup_env
-from bench.recorded import distinct_rounds, parse_rounds_args, rounds_parser, weak_was_scored
+from bench.common import md_table, measure_and_record
+from bench.recorded import distinct_rounds, parse_rounds_args, prepare, rounds_parser, weak_was_scored
 
 NAME = "graded"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -77,24 +77,15 @@ def measure(
 ) -> dict[str, Any]:
     """Judge every candidate's answers in both modes and decide. `lms` (strong, judge) and `documents`
     (doc_id -> text) replace the configured models and the corpus (tests)."""
-    setup_env()
-    from experiments.corpus.load import load_corpus
+    cfg, rows, documents = prepare(paths, weak_was_scored, preset_name, sets, limit, documents)
     from experiments.lms.factory import build_lms
-    from experiments.presets import preset
-    from experiments.run.build import configure_dspy
-    from experiments.run.overrides import build_config
     from metrics.acceptance import Thresholds, decide, weak_gate
     from programs.judge_probability import ProbabilityJudge
     from programs.records import Criterion
     from programs.solver import Solver
 
-    cfg = build_config(preset(preset_name), sets or [])
     if cfg.judge.protocol != "probability" or cfg.judge.calibration != "anchored":
         raise SystemExit("bench.graded compares the anchored probability judge's two verdict scales; set that judge")
-    rows = weak_scored(paths)[:limit]
-    if documents is None:
-        documents = {doc.id: doc.text for doc in load_corpus(cfg.corpus).documents}
-    configure_dspy(cfg, use_cache=False)
     lms = lms or build_lms(cfg.models, ("strong", "judge"))
     judge = ProbabilityJudge(top_logprobs=cfg.judge.top_logprobs)
     judge.set_lm(lms["judge"])

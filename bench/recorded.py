@@ -4,14 +4,16 @@
 (doc_id, question) that `keep` accepts, in file order: phases that replay a round from the cache record
 the same candidate again. `rounds_parser` is the command line they share (--rounds, --label, --preset,
 --set, --candidates), `parse_rounds_args` parses it and checks that every --rounds file exists, and
-`interval` prints a `metrics.intervals.estimate` as "mean [lo, hi]".
+`interval` prints a `metrics.intervals.estimate` as "mean [lo, hi]". `prepare` does what each of them
+does first: the run config from a preset and --set overrides, the kept candidates, the papers' texts
+(unless given or not needed) and DSPy configured with the LM cache off.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,31 @@ def distinct_rounds(paths: list[Path], keep: Callable[[dict[str, Any]], bool]) -
             if row and keep(row):
                 seen.setdefault((row["doc_id"], row["question"]), row)
     return list(seen.values())
+
+
+def prepare(
+    paths: list[Path],
+    keep: Callable[[dict[str, Any]], bool],
+    preset_name: str,
+    sets: list[str] | None,
+    limit: int | None,
+    documents: Mapping[str, str] | None = None,
+) -> tuple[Any, list[dict[str, Any]], Mapping[str, str]]:
+    """(run config, the first `limit` kept candidates, doc_id -> paper text); `documents={}` skips the corpus."""
+    from bench.common import setup_env
+
+    setup_env()
+    from experiments.corpus.load import load_corpus
+    from experiments.presets import preset
+    from experiments.run.build import configure_dspy
+    from experiments.run.overrides import build_config
+
+    cfg = build_config(preset(preset_name), sets or [])
+    rows = distinct_rounds(paths, keep)[:limit]
+    if documents is None:
+        documents = {doc.id: doc.text for doc in load_corpus(cfg.corpus).documents}
+    configure_dspy(cfg, use_cache=False)
+    return cfg, rows, documents
 
 
 def weak_was_scored(row: dict[str, Any]) -> bool:

@@ -29,17 +29,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import md_table, measure_and_record, setup_env
-from bench.recorded import distinct_rounds, interval, parse_rounds_args, rounds_parser, weak_was_scored
+from bench.common import md_table, measure_and_record
+from bench.recorded import distinct_rounds, interval, parse_rounds_args, prepare, rounds_parser, weak_was_scored
 
 NAME = "strong_modes"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
 MODES = {"plain": (False, False), "document": (True, False), "document+reasoning": (True, True)}
 
 
+def _reached_strong(row: dict[str, Any]) -> bool:
+    return bool(row.get("strong")) and weak_was_scored(row)
+
+
 def reached_strong(paths: list[Path]) -> list[dict[str, Any]]:
     """The distinct recorded rounds (by doc_id and question) whose strong solver was called, in file order."""
-    return distinct_rounds(paths, lambda row: bool(row.get("strong")) and weak_was_scored(row))
+    return distinct_rounds(paths, _reached_strong)
 
 
 def measure(
@@ -54,22 +58,14 @@ def measure(
 ) -> dict[str, Any]:
     """Answer and judge every candidate in every mode. `lms` (strong, judge) and `documents` (doc_id ->
     text) replace the configured models and the corpus (tests)."""
-    setup_env()
-    from experiments.corpus.load import load_corpus
+    cfg, rows, documents = prepare(paths, _reached_strong, preset_name, sets, limit, documents)
     from experiments.lms.factory import build_lms
-    from experiments.presets import preset
-    from experiments.run.build import build_judge, configure_dspy
-    from experiments.run.overrides import build_config
+    from experiments.run.build import build_judge
     from metrics.acceptance import Thresholds, decide
     from metrics.scoring import exact_score
     from programs.records import Candidate, Criterion
     from programs.solver import Solver
 
-    cfg = build_config(preset(preset_name), sets or [])
-    rows = reached_strong(paths)[:limit]
-    if documents is None:
-        documents = {doc.id: doc.text for doc in load_corpus(cfg.corpus).documents}
-    configure_dspy(cfg, use_cache=False)
     lms = lms or build_lms(cfg.models, ("strong", "judge"))
     judge = build_judge(cfg, lms["judge"])
     out: list[dict[str, Any]] = []

@@ -23,9 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import md_table, measure_and_record, setup_env
-from bench.graded import weak_scored
-from bench.recorded import interval, parse_rounds_args, rounds_parser
+from bench.common import md_table, measure_and_record
+from bench.recorded import interval, parse_rounds_args, prepare, rounds_parser, weak_was_scored
 
 NAME = "weak_sampling"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -42,18 +41,13 @@ def measure(
 ) -> dict[str, Any]:
     """Answer every candidate once per temperature with the weak solver and judge it. `lms` (weak, judge)
     replace the configured models (tests)."""
-    setup_env()
+    cfg, rows, _ = prepare(paths, weak_was_scored, preset_name, sets, limit, documents={})
     from experiments.lms.factory import build_lms
-    from experiments.presets import preset
-    from experiments.run.build import build_judge, configure_dspy
-    from experiments.run.overrides import build_config
+    from experiments.run.build import build_judge
     from metrics.scoring import exact_score
     from programs.records import Criterion
     from programs.solver import Solver
 
-    cfg = build_config(preset(preset_name), sets or [])
-    rows = weak_scored(paths)[:limit]
-    configure_dspy(cfg, use_cache=False)
     lms = lms or build_lms(cfg.models, ("weak", "judge"))
     judge = build_judge(cfg, lms["judge"])
     solver = Solver()
