@@ -24,6 +24,16 @@ _ABOUT_SOURCE = re.compile(
     r"^\s*(the|this)\s+(study|paper|authors?|question|passage|document|article|work)\b", re.IGNORECASE
 )
 
+# A criterion must name content an answer contains; one that speaks of the rubric or of what "a careful
+# answer" does echoes the challenger's instructions instead ("States that a careful answer can meet the
+# criteria of the paper's positive criteria"). Bare "criterion" is left alone: papers have stopping and
+# training criteria.
+_ABOUT_RUBRIC = re.compile(
+    r"\b(rubric|checkable|(positive|penalty|negative|listed|other|these|its) criteri(on|a)|"
+    r"(careful|thorough|good|complete|full|correct) answer)\b",
+    re.IGNORECASE,
+)
+
 
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
@@ -60,6 +70,8 @@ def check_rubric(candidate: Candidate, structure: RubricStructure) -> list[str]:
             problems.append(f"criterion grades the question, not the answer: {c.criterion!r}")
         elif _ABOUT_SOURCE.match(c.criterion):
             problems.append(f"criterion describes the paper, not what an answer does: {c.criterion!r}")
+        elif _ABOUT_RUBRIC.search(c.criterion):
+            problems.append(f"criterion speaks of the rubric, not of what an answer says: {c.criterion!r}")
         seen.add(key)
     if not candidate.question.strip():
         problems.append("empty question")

@@ -34,6 +34,16 @@ WITH_PEN = RubricStructure(min_positive=4, max_positive=6, min_penalties=1, max_
         ([*GOOD[:3], ("The question clearly asks about word order", 5)], NO_PEN, ["describes the paper"]),
         ([*GOOD[:3], ("Explains why the study's corpus favours rare words", 5)], NO_PEN, []),
         ([*GOOD[:3], ("Theory of mind is named as the key mechanism", 5)], NO_PEN, []),
+        # Criteria the embedded challenger wrote in recorded runs, echoing its instructions.
+        (
+            [*GOOD[:3], ("States that a careful answer can meet the criteria of the paper's positive criteria", 3)],
+            NO_PEN,
+            ["speaks of the rubric"],
+        ),
+        ([*GOOD[:3], ("Identifies the specific steps that a thorough answer includes", 2)], NO_PEN, ["speaks of"]),
+        ([*GOOD[:3], ("Names the specific checkable insight from the document", 3)], NO_PEN, ["speaks of"]),
+        ([*GOOD[:3], ("Explains that the stopping criterion is the validation loss", 3)], NO_PEN, []),
+        ([*GOOD[:3], ("Proposes a selection criterion based on coverage", 3)], NO_PEN, []),
     ],
 )
 def test_check_rubric(items, structure, expected):
