@@ -14,7 +14,7 @@ export HF_HUB_DISABLE_TELEMETRY := 1
 .PHONY: demo quick test test-fast lint format install models ui ui-check browser clean help
 
 help:
-	@echo "make demo    set up and run the default compile on the embedded models (16-24 min on 2 cores)"
+	@echo "make demo    set up and run the default compile on the embedded models (14-24 min on 2 cores)"
 	@echo "make test    set up and run the whole test suite"
 	@echo "make quick   the ~5 minute smoke compile"
 	@echo "make ui      open the MLflow UI on ./mlflow.db"

@@ -33,13 +33,14 @@
            Each criterion opens with a verb for what an answer does, by the reply's grammar (before
            that, 7 of 22 rows of one demo failed the "criterion describes the paper" check).
            Time and acceptance, measured from fresh clones (docs/results.md): about 1.5-2 minutes of
-           setup and a 14-22 minute compile: 14-20 rounds call models, 55-70 s each on two cores (half
-           of it the challenger's reply). Acceptance is a matter of luck: of seven runs, four accepted
-           (the latest three at minutes 17.8, 4.5 and 17.8 of their compiles), three none; 8 of the 116
-           rounds that called models were accepted. Most rounds end with the weak solver making no
-           point at all, which the deployed rule's "no attempt scoring 0" rejects, or with the strong
-           solver below 0.60 even with the paper open; an accepted example within 15 minutes is
-           something this preset delivers in some runs, not in every one.
+           setup and a 13-22 minute compile: 10-20 rounds call models, 55-75 s each on two cores (half
+           of it the challenger's reply; a run that accepts early ends early). Acceptance is a matter of
+           luck: of eight runs, five accepted (the latest four at minutes 17.8, 4.5, 17.8 and 1.7 of their
+           compiles), three none; 12 of the 126 rounds that called models were accepted. Most rounds
+           end with the weak solver making no point at all, which the deployed rule's "no attempt
+           scoring 0" rejects, or with the strong solver below 0.60 even with the paper open; an
+           accepted example within 15 minutes is something this preset delivers in some runs (two of
+           eight), not in every one.
 - results: the baseline-vs-compiled study on the embedded models: the default preset's models, judge,
            rubric and loop settings (the same objects), 3 train / 2 validation / 16 held-out test papers,
            GEPA driven by the combined metric (0.7 gap + 0.3 rubric validation) with 6 metric calls per
