@@ -141,6 +141,11 @@ class Stopwatch:
         self.cpu = time.process_time() - self._c
 
 
+def error_text(exc: BaseException) -> str:
+    """A failed call as one short line for a benchmark row: the exception's type and first line."""
+    return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+
+
 def md_table(header: list[str], rows: list[list[Any]]) -> str:
     def cell(v: Any) -> str:
         if isinstance(v, float):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 import time
 from collections import Counter
@@ -29,8 +28,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import md_table, measure_and_record
-from bench.recorded import distinct_rounds, parse_rounds_args, prepare, rounds_parser, weak_was_scored
+from bench.common import error_text, md_table, measure_and_record
+from bench.recorded import distinct_rounds, parse_rounds_args, prepare, rounds_parser, rule_of, weak_was_scored
 
 NAME = "graded"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -40,10 +39,6 @@ MODES = ("binary", "graded")
 def weak_scored(paths: list[Path]) -> list[dict[str, Any]]:
     """The distinct recorded rounds (by doc_id and question) whose weak attempts were scored, in file order."""
     return distinct_rounds(paths, weak_was_scored)
-
-
-def _rule(text: str) -> str:
-    return re.sub(r"\d+(\.\d+)?", "N", text)
 
 
 def _scores(
@@ -101,7 +96,7 @@ def measure(
         weak_answers = [a["answer"] for a in recorded_weak]
         zero_gate = weak_gate(t, [0.0] * len(recorded_weak))
         if zero_gate is not None and all(a["score"] == 0 for a in recorded_weak):
-            result |= {m: {"accepted": False, "rule": _rule(zero_gate.detail), "weak_mean": 0.0} for m in MODES}
+            result |= {m: {"accepted": False, "rule": rule_of(zero_gate.detail), "weak_mean": 0.0} for m in MODES}
             out.append(result | {"strong_source": "none", "seconds": 0.0})
             continue
         try:
@@ -131,11 +126,11 @@ def measure(
                 source = "new"
             for m in MODES:
                 d = gates[m] or decide(t, weak[m], scores(strong_answers, m == "graded"))
-                result[m] = {"accepted": d.accepted, "rule": _rule(d.detail), "weak_mean": d.weak_mean}
+                result[m] = {"accepted": d.accepted, "rule": rule_of(d.detail), "weak_mean": d.weak_mean}
                 result[m] |= {"strong_mean": d.strong_mean, "gap": d.gap}
             result["strong_source"] = source
         except Exception as exc:  # one failed call is one row with its error, not the end of the run
-            result["error"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+            result["error"] = error_text(exc)
         result["seconds"] = round(time.monotonic() - started, 1)
         said = {m: result[m]["rule"] for m in MODES if m in result}
         print(f"{row['doc_id']}: {result['seconds']}s {said or result.get('error')}", file=sys.stderr)

@@ -1,10 +1,12 @@
-"""Plumbing of the benchmarks that re-run recorded rounds (graded, strong_modes, weak_sampling).
+"""Plumbing of the benchmarks that re-run recorded rounds (graded, strong_modes, weak_sampling, weak_models).
 
 `distinct_rounds(paths, keep)` reads `rounds.jsonl` files and keeps the first row of every candidate
 (doc_id, question) that `keep` accepts, in file order: phases that replay a round from the cache record
 the same candidate again. `rounds_parser` is the command line they share (--rounds, --label, --preset,
 --set, --candidates), `parse_rounds_args` parses it and checks that every --rounds file exists, and
-`interval` prints a `metrics.intervals.estimate` as "mean [lo, hi]". `prepare` does what each of them
+`interval` prints a `metrics.intervals.estimate` as "mean [lo, hi]", `rule_of` names the acceptance rule
+a decision's detail cites (numbers as N), and `groups` splits result rows by one field for the summaries.
+`prepare` does what each of them
 does first: the run config from a preset and --set overrides, the kept candidates, the papers' texts
 (unless given or not needed) and DSPy configured with the LM cache off.
 """
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +76,23 @@ def parse_rounds_args(parser: argparse.ArgumentParser, argv: list[str] | None) -
     if missing := [str(p) for p in args.rounds if not p.is_file()]:
         parser.error(f"--rounds: no such file {missing[0]}")
     return args
+
+
+def rule_of(detail: str) -> str:
+    """A decision's detail with its numbers replaced by N, so rows rejected by the same rule count together."""
+    return re.sub(r"\d+(\.\d+)?", "N", detail)
+
+
+def groups(rows: list[dict[str, Any]], key: str) -> Iterator[tuple[Any, list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Per value of `key`, in first-seen order: (value, its rows, those of them without an error)."""
+    for value in dict.fromkeys(r[key] for r in rows):
+        mine = [r for r in rows if r[key] == value]
+        yield value, mine, [r for r in mine if "error" not in r]
+
+
+def mean_seconds(rows: list[dict[str, Any]]) -> float | None:
+    """The mean of the rows' `seconds`, to 0.1 s (None for no rows)."""
+    return round(sum(r["seconds"] for r in rows) / len(rows), 1) if rows else None
 
 
 def interval(e: dict[str, Any]) -> str:

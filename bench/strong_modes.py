@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 import time
 from collections import Counter
@@ -29,8 +28,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import md_table, measure_and_record
-from bench.recorded import distinct_rounds, interval, parse_rounds_args, prepare, rounds_parser, weak_was_scored
+from bench.common import error_text, md_table, measure_and_record
+from bench.recorded import (
+    distinct_rounds,
+    groups,
+    interval,
+    mean_seconds,
+    parse_rounds_args,
+    prepare,
+    rounds_parser,
+    rule_of,
+    weak_was_scored,
+)
 
 NAME = "strong_modes"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -96,13 +105,13 @@ def measure(
                     scores.append(exact_score(weights, verdicts))
                     words.append(len(answer.split()))
             except Exception as exc:  # one failed call is one row with its error, not the end of the run
-                result["error"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+                result["error"] = error_text(exc)
             else:
                 weak = [exact_score(weights, a["verdicts"]) for a in row["weak"] if a.get("score") is not None]
                 decision = decide(Thresholds(**row["thresholds"]), weak, scores)
                 result |= {"scores": [round(float(s), 6) for s in scores], "strong_mean": decision.strong_mean}
                 result |= {"weak_mean": decision.weak_mean, "accepted": decision.accepted, "detail": decision.detail}
-                result |= {"rule": re.sub(r"\d+(\.\d+)?", "N", decision.detail), "answer_words": words}
+                result |= {"rule": rule_of(decision.detail), "answer_words": words}
             result["seconds"] = round(time.monotonic() - started, 1)
             print(
                 f"{mode} {row['doc_id']}: {result['seconds']}s {result.get('detail') or result['error']}",
@@ -122,9 +131,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     from metrics.intervals import estimate
 
     out: dict[str, dict[str, Any]] = {}
-    for mode in dict.fromkeys(r["mode"] for r in rows):
-        mine = [r for r in rows if r["mode"] == mode]
-        done = [r for r in mine if "error" not in r]
+    for mode, mine, done in groups(rows, "mode"):
         means = [r["strong_mean"] for r in done]
         out[mode] = {
             "n": len(done),
@@ -134,7 +141,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "at_cap": sum(m >= 0.95 for m in means),
             "accepted": sum(r["accepted"] for r in done),
             "rejected_by": dict(Counter(r["rule"] for r in done if not r["accepted"])),
-            "seconds_per_candidate": round(sum(r["seconds"] for r in mine) / len(mine), 1) if mine else None,
+            "seconds_per_candidate": mean_seconds(mine),
         }
     return out
 

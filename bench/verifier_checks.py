@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.common import md_table, measure_and_record, setup_env
+from bench.common import error_text, md_table, measure_and_record, setup_env
 
 NAME = "verifier_checks"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --labels PATH --label LABEL"
@@ -112,7 +112,7 @@ def measure(
             try:
                 report = verifier(document, rules, shown)
             except Exception as exc:  # one failed call is one row with its error, not the end of the run
-                row["error"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+                row["error"] = error_text(exc)
             else:
                 row.update(checks=report.checks, passed=report.passed, feedback=report.feedback[:200])
             row["seconds"] = round(time.monotonic() - started, 1)

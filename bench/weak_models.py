@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 import time
 from collections import Counter
@@ -27,8 +26,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import md_table, measure_and_record
-from bench.recorded import interval, parse_rounds_args, prepare, rounds_parser, weak_was_scored
+from bench.common import error_text, md_table, measure_and_record
+from bench.recorded import (
+    groups,
+    interval,
+    mean_seconds,
+    parse_rounds_args,
+    prepare,
+    rounds_parser,
+    rule_of,
+    weak_was_scored,
+)
 
 NAME = "weak_models"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -78,7 +86,7 @@ def measure(
         try:
             strong_scores = scores(strong, documents.get(row["doc_id"], ""))
         except Exception as exc:  # one failed call is one row with its error, not the end of the run
-            error = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+            error = error_text(exc)
             out += [base | {"weak_model": name, "error": error, "seconds": 0.0} for name in weak_models]
             continue
         strong_seconds = time.monotonic() - started
@@ -88,14 +96,14 @@ def measure(
             try:
                 weak_scores = scores(weak[name])
             except Exception as exc:
-                result["error"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+                result["error"] = error_text(exc)
             else:
                 thresholds = Thresholds(**row["thresholds"])
                 decision = decide(thresholds, weak_scores, strong_scores)
                 result |= {"weak": [round(float(s), 6) for s in weak_scores], "weak_mean": decision.weak_mean}
                 result |= {"strong": [round(float(s), 6) for s in strong_scores], "strong_mean": decision.strong_mean}
                 result |= {"weak_mean_max": thresholds.weak_mean_max, "accepted": decision.accepted}
-                result |= {"detail": decision.detail, "rule": re.sub(r"\d+(\.\d+)?", "N", decision.detail)}
+                result |= {"detail": decision.detail, "rule": rule_of(decision.detail)}
             result["seconds"] = round(time.monotonic() - started + strong_seconds / len(weak_models), 1)
             print(
                 f"{name} {row['doc_id']}: {result['seconds']}s {result.get('detail', result.get('error'))}",
@@ -126,9 +134,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     from metrics.intervals import estimate
 
     out: dict[str, dict[str, Any]] = {}
-    for name in dict.fromkeys(r["weak_model"] for r in rows):
-        mine = [r for r in rows if r["weak_model"] == name]
-        done = [r for r in mine if "error" not in r]
+    for name, mine, done in groups(rows, "weak_model"):
         out[name] = {
             "n": len(done),
             "errors": len(mine) - len(done),
@@ -138,7 +144,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "weak_mean": estimate([r["weak_mean"] for r in done]).to_dict(),
             "accepted": sum(r["accepted"] for r in done),
             "rejected_by": dict(Counter(r["rule"] for r in done if not r["accepted"])),
-            "seconds_per_candidate": round(sum(r["seconds"] for r in mine) / len(mine), 1) if mine else None,
+            "seconds_per_candidate": mean_seconds(mine),
         }
     return out
 

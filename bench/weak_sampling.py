@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import md_table, measure_and_record
-from bench.recorded import interval, parse_rounds_args, prepare, rounds_parser, weak_was_scored
+from bench.common import error_text, md_table, measure_and_record
+from bench.recorded import groups, interval, mean_seconds, parse_rounds_args, prepare, rounds_parser, weak_was_scored
 
 NAME = "weak_sampling"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -67,7 +67,7 @@ def measure(
                 result |= {"score": round(float(exact_score([c.weight for c in rubric], verdicts)), 6)}
                 result |= {"verdicts": verdicts, "words": len(answer.split())}
             except Exception as exc:  # one failed call is one row with its error, not the end of the run
-                result["error"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+                result["error"] = error_text(exc)
             result["seconds"] = round(time.monotonic() - started, 1)
             print(
                 f"{row['doc_id']} t={t}: {result['seconds']}s {result.get('score', result.get('error'))}",
@@ -84,9 +84,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     from metrics.intervals import estimate
 
     out: dict[str, dict[str, Any]] = {}
-    for t in dict.fromkeys(r["temperature"] for r in rows):
-        mine = [r for r in rows if r["temperature"] == t]
-        done = [r for r in mine if "error" not in r]
+    for t, mine, done in groups(rows, "temperature"):
         out[str(t)] = {
             "n": len(done),
             "errors": len(mine) - len(done),
@@ -94,7 +92,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "window": sum(0 < r["score"] <= r["weak_mean_max"] for r in done),
             "too_good": sum(r["score"] > r["weak_mean_max"] for r in done),
             "mean": estimate([r["score"] for r in done]).to_dict(),
-            "seconds_per_answer": round(sum(r["seconds"] for r in mine) / len(mine), 1) if mine else None,
+            "seconds_per_answer": mean_seconds(mine),
         }
     return out
 

@@ -1,4 +1,4 @@
-"""bench.common.keep_run keeps one run per label across invocations and renders them all."""
+"""bench.common: keep_run keeps one run per label across invocations and renders them all; error_text."""
 
 from __future__ import annotations
 
@@ -69,3 +69,9 @@ def test_measure_and_record_keeps_a_timed_run_and_turns_bad_input_into_one_line(
     with pytest.raises(ValueError):  # not a declared input error: a fault, with its traceback
         common.measure_and_record(parser, "demo", "Demo", "cmd", "b", [], broken(ValueError("bug")), render, KeyError)
     assert "b" not in json.loads((tmp_path / "demo.json").read_text())["results"]["runs"]
+
+
+def test_a_failed_call_is_one_short_line():
+    assert common.error_text(ValueError("bad reply\nTraceback ...")) == "ValueError: bad reply"
+    assert common.error_text(RuntimeError("x" * 300)) == "RuntimeError: " + "x" * 200
+    assert common.error_text(KeyError()) == "KeyError: "
