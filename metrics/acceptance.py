@@ -163,7 +163,7 @@ def _weak_checks(sides: _Sides) -> Decision | None:
         return sides.decision(False, "too_easy", detail, "harder")
     if t.weak_no_zero and min(sides.weak) == 0:
         detail = "a weak attempt scored 0: the question may be unanswerable from its context"
-        return sides.decision(False, "failed_quality", detail, "easier")
+        return sides.decision(False, "failed_quality", detail, "reachable")
     return None
 
 

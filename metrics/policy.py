@@ -41,12 +41,23 @@ class HarnessPolicy:
     def decide(self, weak_scores: Sequence[Number], strong_scores: Sequence[Number]) -> Decision:
         return acceptance.decide(self.thresholds, weak_scores, strong_scores)
 
-    def sanity_problem(self, reference_score: float | None, offtopic_score: float | None) -> str | None:
+    def sanity_problem(
+        self, reference_score: float | None, offtopic_score: float | None, reference_misses: Sequence[str] = ()
+    ) -> str | None:
         # Exact comparisons, like acceptance: a stored score is read back as the rational it stands for.
         if reference_score is not None and as_exact(reference_score) < as_exact(self.min_reference):
-            return (
+            scored = (
                 f"the reference answer scores only {reference_score:.2f} under its own rubric "
-                f"(need >= {self.min_reference}): rubric and answer disagree"
+                f"(need >= {self.min_reference})"
+            )
+            if not reference_misses:
+                return f"{scored}: rubric and answer disagree"
+            # Named, so the next attempt knows which criteria to rewrite; a point the context already
+            # states is one no answer makes more convincingly than the context (the anchored judge).
+            named = "; ".join(f"'{_clip(text)}'" for text in reference_misses)
+            return (
+                f"{scored}; it fails {named}. Each criterion must be a point the reference answer makes and "
+                "the context does not state"
             )
         if offtopic_score is not None and as_exact(offtopic_score) > as_exact(self.max_offtopic):
             return (
@@ -81,3 +92,8 @@ def validation_score(report: VerifierReport, min_reference: float = 0.6, max_off
     parts.append(0.0 if ref is None else min(1.0, ref / min_reference))
     parts.append(0.0 if off is None else min(1.0, (1.0 - off) / (1.0 - max_offtopic)))
     return round(sum(parts) / len(parts), 6)
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

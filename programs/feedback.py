@@ -4,9 +4,10 @@ Every failed round on a document is listed under TOO EASY, FAILED ON STRONG or F
 (unparseable or errored rounds go under the quality group), with the scores that explain the failure.
 The most recent failure then sets the direction, from the rule that rejected it (`RoundRecord.direction`):
 harder after the weak solver did too well or came too close to the strong one, easier after the strong
-solver fell short or a weak attempt scored 0, and a stricter rubric at the same difficulty after the
-strong solver met nearly every criterion (a "failed on strong" that must not be answered with an easier
-question).
+solver fell short, a first point within the weak solver's reach after a weak attempt scored 0 (at the same
+difficulty), and a stricter rubric at the same difficulty after the strong solver met nearly every
+criterion (a "failed on strong" that must not be answered with an easier question). A judge sanity failure
+names the criteria the reference answer fails.
 """
 
 from __future__ import annotations
@@ -31,8 +32,15 @@ _DIRECTION: dict[Direction, str] = {
     ),
     "easier": (
         "Direction: the last question was too hard even for the strong solver, so make the next one easier. "
-        "Ask about a central point the paper states explicitly, give the context every fact a solver needs, "
-        "and write criteria that a careful answer can meet."
+        "Ask about a central point the paper states explicitly, and write criteria that a careful answer can meet. "
+        "Keep the context to the setup: a point the context already states earns an answer nothing, so never put "
+        "a criterion's point in the context."
+    ),
+    "reachable": (
+        "Direction: the weak solver made none of the points, so nothing in the question was within its reach. "
+        "Keep the difficulty, but make the first criterion a basic step of reasoning that a careful answer reaches "
+        "from the context alone (a consequence of the setup, never a restatement of it), give the context the "
+        "facts that step needs, and keep the later criteria on the insight."
     ),
     "stricter_rubric": (
         "Direction: the strong solver met nearly every criterion, so the rubric asks too little. Keep the "
@@ -58,16 +66,16 @@ def _line(record: RoundRecord) -> str:
             f'- "{question}" weak avg {record.weak_mean:.2f}, strong avg {record.strong_mean:.2f}, '
             f"gap {record.gap:+.2f}. {record.detail}"
         ).rstrip()
-    return f'- "{question}" reason: {_clip(record.detail or record.reason, 300)}'
+    return f'- "{question}" reason: {_clip(record.detail or record.reason, 600)}'
 
 
 def _direction(record: RoundRecord) -> Direction | None:
     if record.direction is not None:
         return record.direction
-    # A quality failure after the solvers answered (e.g. a weak attempt scoring 0) means the question
-    # was out of reach: it needs the same push as one the strong solver failed.
+    # A quality failure after the solvers answered is a weak attempt scoring 0 (rows recorded before
+    # decisions carried a direction).
     if record.reason == "failed_quality" and record.weak_mean is not None:
-        return "easier"
+        return "reachable"
     return _BY_REASON.get(record.reason)
 
 

@@ -128,9 +128,11 @@ class AgenticSelfInstruct(dspy.Module):
             return rejected
         report: VerifierReport = caller.call("verifier", lambda: self.verifier(document, rules, candidate))
         if report.passed and self.sanity_checks:
-            report.reference_score = self._judged_score(caller, candidate, candidate.reference_answer)
+            report.reference_verdicts = self._verdicts(caller, candidate, candidate.reference_answer)
+            report.reference_score = self.policy.score(candidate.rubric, report.reference_verdicts)
             report.offtopic_score = self._judged_score(caller, candidate, OFFTOPIC_ANSWER)
-            problem = self.policy.sanity_problem(report.reference_score, report.offtopic_score)
+            misses = _misses(candidate, report.reference_verdicts)
+            problem = self.policy.sanity_problem(report.reference_score, report.offtopic_score, misses)
             if problem:
                 report.passed, report.feedback = False, problem
         report.validation = self.policy.validation(report)
@@ -192,6 +194,11 @@ def _finish(record: RoundRecord, decision: Decision) -> None:
     for key in ("weak_mean", "strong_mean", "gap"):  # the means the decision was taken on
         if getattr(decision, key) is not None:
             setattr(record, key, getattr(decision, key))
+
+
+def _misses(candidate: Candidate, verdicts: list[float]) -> list[str]:
+    """The criteria an answer fails by its verdicts: points it does not fully make, mistakes it makes."""
+    return [c.criterion for c, v in zip(candidate.rubric, verdicts, strict=True) if (v < 1 if c.weight > 0 else v > 0)]
 
 
 def _quality_detail(report: VerifierReport) -> str:

@@ -7,6 +7,7 @@ optimizer: it is not a DSPy parameter, and an LM never computes a score or a dec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Protocol
 
@@ -32,8 +33,11 @@ class Policy(Protocol):
     def decide(self, weak_scores: list[Fraction], strong_scores: list[Fraction]) -> Decision:
         """The final decision for a round from both solvers' exact scores, with the stored means."""
 
-    def sanity_problem(self, reference_score: float | None, offtopic_score: float | None) -> str | None:
-        """Why the judge/rubric pair fails its sanity checks, or None."""
+    def sanity_problem(
+        self, reference_score: float | None, offtopic_score: float | None, reference_misses: Sequence[str] = ()
+    ) -> str | None:
+        """Why the judge/rubric pair fails its sanity checks, or None. `reference_misses`: the criteria
+        the reference answer fails (points it does not fully make, mistakes it makes), to name them."""
 
     def validation(self, report: VerifierReport) -> float:
         """The rubric validation metric in [0, 1] for one verified candidate."""

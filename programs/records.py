@@ -21,8 +21,9 @@ Reason = Literal[
 ]
 REASONS: tuple[Reason, ...] = get_args(Reason)
 # What the next attempt should change after a rejection by the scores (programs/feedback.py words it):
-# a harder question, an easier one, or the same difficulty with a rubric a strong answer cannot ace.
-Direction = Literal["harder", "easier", "stricter_rubric"]
+# a harder question, an easier one, a first point within the weak solver's reach (after a weak attempt
+# scored 0), or the same difficulty with a rubric a strong answer cannot ace.
+Direction = Literal["harder", "easier", "reachable", "stricter_rubric"]
 
 
 class Criterion(BaseModel):
@@ -76,6 +77,8 @@ class VerifierReport(BaseModel):
     # Judge sanity: the reference answer's score under its own rubric, and an off-topic answer's.
     reference_score: float | None = None
     offtopic_score: float | None = None
+    # The reference answer's verdicts in rubric order (None on records written before they were kept).
+    reference_verdicts: list[float] | None = None
     # The rubric validation metric for this candidate, in [0, 1].
     validation: float | None = None
 

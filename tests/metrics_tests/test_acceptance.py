@@ -182,7 +182,7 @@ def test_impossible_thresholds_are_rejected(kwargs):
 DIRECTIONS = [
     ([0.55, 0.66, 0.75], [0.8, 0.9], "too_easy", "harder"),  # weak mean 0.6533 > 0.65
     ([0.3, 0.76], [0.8, 0.9], "too_easy", "harder"),  # best weak 0.76 > 0.75
-    ([0.0, 0.4, 0.5], [0.8, 0.9], "failed_quality", "easier"),  # a weak zero
+    ([0.0, 0.4, 0.5], [0.8, 0.9], "failed_quality", "reachable"),  # a weak zero
     ([0.3, 0.5], [0.5, 0.69], "failed_on_strong", "easier"),  # strong mean 0.595 < 0.60
     ([0.3, 0.4], [0.0, 0.9, 1.0, 1.0], "failed_on_strong", "easier"),  # a strong zero
     ([0.3, 0.4], [0.9, 1.0], "failed_on_strong", "stricter_rubric"),  # strong mean exactly 0.95

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import dspy
 import pytest
 from dspy.utils.exceptions import LMAuthError, LMServerError
@@ -141,6 +143,27 @@ def test_sanity_check_rejects_a_rubric_the_reference_answer_fails():
     r = program(document="A paper.").rounds[0]
     assert r.reason == "failed_quality" and "reference answer scores only 0.00" in r.detail
     assert r.verifier.reference_score == 0.0 and engines["weak"].calls == 0
+    # The reference's verdicts are kept (its score recomputes from them), and the detail names every
+    # criterion it fails, so the next attempt knows which to rewrite.
+    assert r.verifier.reference_verdicts == [0.0] * len(r.candidate.rubric)
+    assert rubric_score(r.candidate.weights, r.verifier.reference_verdicts) == r.verifier.reference_score
+    assert all(f"'{c.criterion}'" in r.detail for c in r.candidate.rubric)
+
+
+def test_a_sanity_failure_names_only_the_criteria_the_reference_fails_and_feeds_them_back():
+    structure = RubricStructure(min_positive=4, max_positive=4, min_penalties=1, max_penalties=1)
+    world = World(n_penalty=1)
+    # The reference makes points KW1 and KW2, misses KW3 and KW4, and makes the penalised mistake ERR1.
+    reference = "KW1 and KW2, since ERR1."
+    world.challenger_reply = lambda p: {**World(n_penalty=1).challenger(p), "reference_answer": reference}
+    program, engines = make(world, structure, max_rounds=2)
+    first, second = program(document="A paper.").rounds
+    assert first.verifier.reference_verdicts == [1.0, 1.0, 0.0, 0.0, 1.0]
+    named = [c.criterion for c in first.candidate.rubric if f"'{c.criterion}'" in first.detail]
+    assert named == [c.criterion for c in first.candidate.rubric if re.search(r"KW[34]|ERR1", c.criterion)]
+    assert "the context does not state" in first.detail and second.reason == "failed_quality"
+    feedback = engines["challenger"].prompts[1].inputs["feedback"]
+    assert "'the answer names KW3 as the key mechanism'" in feedback and "KW1 as" not in feedback
 
 
 def test_every_round_recomputes_from_raw_verdicts_and_reaches_the_observer():
@@ -214,8 +237,14 @@ def test_feedback_direction_follows_the_last_failure():
     assert "make the next one easier" in render_feedback([easy, hard])
     assert "make the next one harder" in render_feedback([hard, easy])
     assert "Direction" not in render_feedback([easy, quality]) and "Direction" not in render_feedback([])
+    # A weak attempt at 0 asks for a first point within the weak solver's reach, not an easier question
+    # (recorded rows without a direction read the same way).
     zero = RoundRecord(doc_id="d", round=4, reason="failed_quality", weak_mean=0.0, detail="a weak attempt scored 0")
-    assert "make the next one easier" in render_feedback([easy, zero])
+    for row in (zero, zero.model_copy(update={"direction": "reachable"})):
+        direction = render_feedback([easy, row]).split("Direction: ")[1]
+        assert direction.startswith("the weak solver made none of the points") and "easier" not in direction
+    # The easier direction no longer asks for a context holding every fact (it led to contexts stating the points).
+    assert "a point the context already states earns an answer nothing" in render_feedback([easy, hard])
     # A strong solver that met nearly every criterion is not answered with an easier question.
     aced = RoundRecord(
         doc_id="d",
