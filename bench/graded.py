@@ -19,8 +19,6 @@ Run (anchors plus one read per answer, 20-90 s per candidate on two cores):
 
 from __future__ import annotations
 
-import functools
-import json
 import sys
 import time
 from collections import Counter
@@ -28,8 +26,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import error_text, md_table, measure_and_record
-from bench.recorded import distinct_rounds, parse_rounds_args, prepare, rounds_parser, rule_of, weak_was_scored
+from bench.common import error_text, md_table
+from bench.recorded import distinct_rounds, plain_main, prepare, rule_of, weak_was_scored
 
 NAME = "graded"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -198,11 +196,8 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = rounds_parser(__doc__.splitlines()[0])
-    args = parse_rounds_args(parser, argv)
     title = "Binary versus graded verdicts on recorded candidates"
-    run = functools.partial(measure, args.rounds, args.preset, args.sets, args.candidates)
-    measure_and_record(parser, NAME, title, COMMAND, args.label, argv, run, render, json.JSONDecodeError, KeyError)
+    plain_main(__doc__, NAME, title, COMMAND, measure, render, argv)
 
 
 if __name__ == "__main__":

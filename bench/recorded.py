@@ -1,4 +1,5 @@
-"""Plumbing of the benchmarks that re-run recorded rounds (graded, strong_modes, weak_sampling, weak_models).
+"""Plumbing of the benchmarks that re-run recorded rounds (graded, strong_modes, weak_sampling, weak_models,
+second_round).
 
 `distinct_rounds(paths, keep)` reads `rounds.jsonl` files and keeps the first row of every candidate
 (doc_id, question) that `keep` accepts, in file order: phases that replay a round from the cache record
@@ -6,14 +7,15 @@ the same candidate again. `rounds_parser` is the command line they share (--roun
 --set, --candidates), `parse_rounds_args` parses it and checks that every --rounds file exists, and
 `interval` prints a `metrics.intervals.estimate` as "mean [lo, hi]", `rule_of` names the acceptance rule
 a decision's detail cites (numbers as N), and `groups` splits result rows by one field for the summaries.
-`prepare` does what each of them
-does first: the run config from a preset and --set overrides, the kept candidates, the papers' texts
-(unless given or not needed) and DSPy configured with the LM cache off.
+`prepare` does what each of them does first: the run config from a preset and --set overrides, the kept
+candidates, the papers' texts (unless given or not needed) and DSPy configured with the LM cache off.
+`plain_main` is the whole command line of those with no options of their own.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -98,3 +100,16 @@ def mean_seconds(rows: list[dict[str, Any]]) -> float | None:
 def interval(e: dict[str, Any]) -> str:
     """An estimate's dict (`Estimate.to_dict()`) as "0.40 [0.26, 0.55]", or "-" when undefined."""
     return "-" if e["mean"] is None else f"{e['mean']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]"
+
+
+def plain_main(
+    doc: str, name: str, title: str, command: str, measure: Callable[..., Any], render: Any, argv: list[str] | None
+) -> None:
+    """The command line of a benchmark with only the shared options: parse them (the first line of `doc` is
+    the description), run `measure(rounds, preset, sets, candidates)` and keep the run under --label."""
+    from bench.common import measure_and_record
+
+    parser = rounds_parser(doc.splitlines()[0])
+    args = parse_rounds_args(parser, argv)
+    run = functools.partial(measure, args.rounds, args.preset, args.sets, args.candidates)
+    measure_and_record(parser, name, title, command, args.label, argv, run, render, json.JSONDecodeError, KeyError)

@@ -16,7 +16,6 @@ Run (one full round per candidate: 40-100 s on two cores):
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
@@ -25,8 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import error_text, md_table, measure_and_record
-from bench.recorded import groups, interval, mean_seconds, parse_rounds_args, prepare, rounds_parser, rule_of
+from bench.common import error_text, md_table
+from bench.recorded import groups, interval, mean_seconds, plain_main, prepare, rule_of
 
 NAME = "second_round"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -162,11 +161,8 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = rounds_parser(__doc__.splitlines()[0])
-    args = parse_rounds_args(parser, argv)
     title = "The second round after a recorded first-round failure, with today's feedback"
-    run = functools.partial(measure, args.rounds, args.preset, args.sets, args.candidates)
-    measure_and_record(parser, NAME, title, COMMAND, args.label, argv, run, render, json.JSONDecodeError, KeyError)
+    plain_main(__doc__, NAME, title, COMMAND, measure, render, argv)
 
 
 if __name__ == "__main__":

@@ -93,3 +93,13 @@ def test_a_paper_missing_from_the_corpus_is_one_row_with_its_error(tmp_path):
     lms = {role: dspy.LM(f"scripted/{role}", engine=e, cache=False, num_retries=0) for role, e in engines.items()}
     run = measure([path], "default", lms=lms, documents={})
     assert run["rows"][0]["error"].startswith("KeyError") and run["summary"]["errors"] == 1
+
+
+def test_a_missing_rounds_file_ends_the_command_with_one_line(tmp_path, capsys):
+    import pytest
+
+    from bench.second_round import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--rounds", str(tmp_path / "none.jsonl"), "--label", "x"])
+    assert exit_info.value.code == 2 and "--rounds: no such file" in capsys.readouterr().err
