@@ -7,7 +7,9 @@ preset's loop on the same paper and rubric structure, so the challenger reads th
 renders from that failure. Each new round is decided like any other (the preset's thresholds), and set
 beside the round 2 the recorded run made after the same failure (same file, phase, trial and harness),
 where there was one. Differences: the challenger here has the preset's own instructions (a recorded round
-may have had an optimizer's), and every reply is a new draw. LM cache off. Runs are kept by `--label`
+may have had an optimizer's), and every reply is a new draw. `--no-feedback` is the control: the same
+second rounds with the challenger told nothing had failed, which separates what the feedback does from
+what the papers and the first round's failure select. LM cache off. Runs are kept by `--label`
 in bench/reports/second_round.json.
 
 Run (one full round per candidate: 40-100 s on two cores):
@@ -16,6 +18,7 @@ Run (one full round per candidate: 40-100 s on two cores):
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -24,8 +27,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bench.common import error_text, md_table
-from bench.recorded import groups, interval, mean_seconds, plain_main, prepare, rule_of
+from bench.common import error_text, md_table, measure_and_record
+from bench.recorded import groups, interval, mean_seconds, parse_rounds_args, prepare, rounds_parser, rule_of
 
 NAME = "second_round"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -64,12 +67,14 @@ def measure(
     preset_name: str = "default",
     sets: list[str] | None = None,
     limit: int | None = None,
+    feedback: bool = True,
     *,
     lms: Mapping[str, Any] | None = None,
     documents: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Run round 2 after every kept first-round failure. `lms` (one per loop role) and `documents`
-    (doc_id -> text) replace the configured models and the corpus (tests)."""
+    """Run round 2 after every kept first-round failure (`feedback=False`: as if nothing had failed, the
+    control). `lms` (one per loop role) and `documents` (doc_id -> text) replace the configured models and
+    the corpus (tests)."""
     cfg, rows, documents = prepare(paths, first_failure, preset_name, sets, limit, documents)
     from experiments.lms.factory import build_lms
     from experiments.records.rows import record_from_row
@@ -88,7 +93,8 @@ def measure(
         started = time.monotonic()
         try:
             program = bind_lms(build_program(cfg, RubricStructure(**row["structure"])), lms)
-            record = program.run_round(documents[row["doc_id"]], row["doc_id"], 2, [record_from_row(row)])
+            failed = [record_from_row(row)] if feedback else []
+            record = program.run_round(documents[row["doc_id"]], row["doc_id"], 2, failed)
         except Exception as exc:  # one failed round is one row with its error, not the end of the run
             result["error"] = error_text(exc)
         else:
@@ -100,7 +106,7 @@ def measure(
         out.append(result)
     setting = {"rounds": [str(p) for p in paths], "preset": preset_name, "sets": sets or [], "candidates": len(rows)}
     setting |= {"challenger": cfg.models.challenger.model_dump(mode="json"), "judge": cfg.judge.model_dump(mode="json")}
-    return {**setting, "rows": out, "summary": summarise(out)}
+    return {**setting, "feedback": feedback, "rows": out, "summary": summarise(out)}
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -150,10 +156,12 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
             for r in run["rows"]
         ]  # fmt: skip
         cells = [[str(c).replace("|", "/") for c in row] for row in cells]
+        fed = "yes" if run.get("feedback", True) else "no (the control)"
         parts.append(
             f"## {label}\n\nCommand: `{run['command']}` at commit {run['commit']}; challenger "
-            f"{run['challenger']['model']}, judge protocol {run['judge']['protocol']}; {run['candidates']} "
-            f"first-round failures; {run['seconds']:.0f} s in all.\n\nNew second rounds by outcome: {outcomes}. "
+            f"{run['challenger']['model']}, judge protocol {run['judge']['protocol']}; feedback from the first "
+            f"round: {fed}; {run['candidates']} first-round failures; {run['seconds']:.0f} s in all.\n\n"
+            f"New second rounds by outcome: {outcomes}. "
             f"Recorded second rounds after the same failures: {recorded or '-'}.\n\n"
             + md_table(["doc", "first round", "recorded 2nd round", "new 2nd round", "seconds"], cells)
         )
@@ -161,8 +169,12 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    parser = rounds_parser(__doc__.splitlines()[0])
+    parser.add_argument("--no-feedback", action="store_true", help="the control: round 2 without the feedback")
+    args = parse_rounds_args(parser, argv)
     title = "The second round after a recorded first-round failure, with today's feedback"
-    plain_main(__doc__, NAME, title, COMMAND, measure, render, argv)
+    run = functools.partial(measure, args.rounds, args.preset, args.sets, args.candidates, not args.no_feedback)
+    measure_and_record(parser, NAME, title, COMMAND, args.label, argv, run, render, json.JSONDecodeError, KeyError)
 
 
 if __name__ == "__main__":

@@ -103,3 +103,18 @@ def test_a_missing_rounds_file_ends_the_command_with_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--rounds", str(tmp_path / "none.jsonl"), "--label", "x"])
     assert exit_info.value.code == 2 and "--rounds: no such file" in capsys.readouterr().err
+
+
+def test_the_control_runs_the_same_second_rounds_without_the_feedback(tmp_path):
+    zero = "a weak attempt scored 0: the question may be unanswerable from its context"
+    path = tmp_path / "rounds.jsonl"
+    path.write_text(json.dumps(_row("a", 1, "failed_quality", zero, direction="reachable")) + "\n")
+    dspy.configure_cache(enable_disk_cache=False, enable_memory_cache=False)
+    # Told nothing failed, the scripted challenger writes its first question again: plan[1] decides.
+    engines = World(plan={1: {"weak": [1], "strong": [1, 2, 3]}}).engines()
+    lms = {role: dspy.LM(f"scripted/{role}", engine=e, cache=False, num_retries=0) for role, e in engines.items()}
+    run = measure([path], "default", ["loop.n_samples=1"], None, False, lms=lms, documents={"a": "Paper a."})
+    assert run["rows"][0]["accepted"] and run["feedback"] is False
+    assert engines["challenger"].prompts[0].inputs["feedback"] == "No earlier attempts on this paper."
+    run |= {"command": "bench", "commit": "abc", "seconds": 1.0}
+    assert "feedback from the first round: no (the control)" in render({"x": run})
