@@ -29,7 +29,8 @@
              guard (docs/results.md). With a capable verifier model, gate on all four.
            The weak solver stays the 0.5B: the 1.5B answering without the paper (the same model in a
            weaker mode, which the paper allows) scored 0 on 22 of 50 recorded candidates against the
-           0.5B's 26, was too good on 8 against 3, and accepted 1 against 2 (bench/reports/weak_models.md).
+           0.5B's 26, was too good on 8 against 3, and accepted 1 against 2; SmolLM2-135M scored 0 on 23
+           of 24 (the 0.5B on 12 of the same) and accepted none (bench/reports/weak_models.md).
            Each criterion opens with a verb for what an answer does, by the reply's grammar (before
            that, 7 of 22 rows of one demo failed the "criterion describes the paper" check).
            Time and acceptance, measured from fresh clones (docs/results.md): about 1.5-2 minutes of
