@@ -18,6 +18,7 @@ from fractions import Fraction
 from metrics.acceptance import Thresholds, agreeing
 from metrics.scoring import Number, as_exact
 from programs.records import Attempt, RoundRecord
+from programs.text import clip
 
 LABELS = {
     "accepted": "ACCEPTED",
@@ -112,7 +113,7 @@ def _quality_part(r: RoundRecord) -> str:
         return "rubric rules broken: " + "; ".join(v.rubric_problems)
     failed = [name for name, ok in v.checks.items() if not ok]
     if failed:
-        note = f" (verifier: {_clip(v.feedback, 300)})" if v.feedback else ""
+        note = f" (verifier: {clip(v.feedback, 300)})" if v.feedback else ""
         return f"verifier checks failed: {', '.join(failed)}{note}"
     scores = []
     if v.reference_score is not None:
@@ -123,11 +124,6 @@ def _quality_part(r: RoundRecord) -> str:
     return f"judge sanity check failed: {v.feedback or r.detail}{shown}"
 
 
-def _clip(text: str, limit: int = 200) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def explain_round(r: RoundRecord, t: Thresholds) -> str:
     """One round as two lines: what happened (with scores and missed thresholds) and its question."""
     head = f"Round {r.round} {LABELS[r.reason]}"
@@ -135,10 +131,10 @@ def explain_round(r: RoundRecord, t: Thresholds) -> str:
     if r.reason == "failed_quality" and not solvers_ran:
         body = _quality_part(r)
     elif r.reason in ("invalid", "error") and not solvers_ran:
-        body = _clip(r.detail, 300) or r.reason
+        body = clip(r.detail, 300) or r.reason
     else:
         body = _solver_part(r, t)
-    question = _clip(r.candidate.question) if r.candidate else "(no parseable question)"
+    question = clip(r.candidate.question, 200) if r.candidate else "(no parseable question)"
     return f"{head}: {body}.\n  Q: {question}"
 
 

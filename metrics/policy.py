@@ -17,6 +17,7 @@ from metrics.rubric_checks import check_rubric
 from metrics.scoring import Number, as_exact, exact_score, rubric_score
 from programs.records import Candidate, Criterion, Decision, VerifierReport
 from programs.structure import RubricStructure
+from programs.text import clip
 
 
 @dataclass
@@ -54,7 +55,7 @@ class HarnessPolicy:
                 return f"{scored}: rubric and answer disagree"
             # Named, so the next attempt knows which criteria to rewrite; a point the context already
             # states is one no answer makes more convincingly than the context (the anchored judge).
-            named = "; ".join(f"'{_clip(text)}'" for text in reference_misses)
+            named = "; ".join(f"'{clip(text, 120)}'" for text in reference_misses)
             return (
                 f"{scored}; it fails {named}. Each criterion must be a point the reference answer makes and "
                 "the context does not state"
@@ -92,8 +93,3 @@ def validation_score(report: VerifierReport, min_reference: float = 0.6, max_off
     parts.append(0.0 if ref is None else min(1.0, ref / min_reference))
     parts.append(0.0 if off is None else min(1.0, (1.0 - off) / (1.0 - max_offtopic)))
     return round(sum(parts) / len(parts), 6)
-
-
-def _clip(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -13,6 +13,7 @@ names the criteria the reference answer fails.
 from __future__ import annotations
 
 from programs.records import Direction, RoundRecord
+from programs.text import clip
 
 _GROUPS = {
     "too_easy": "TOO EASY (the weak solver did too well)",
@@ -52,13 +53,8 @@ _DIRECTION: dict[Direction, str] = {
 _BY_REASON: dict[str, Direction] = {"too_easy": "harder", "failed_on_strong": "easier"}
 
 
-def _clip(text: str, limit: int = 220) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _line(record: RoundRecord) -> str:
-    question = _clip(record.candidate.question) if record.candidate else "(no parseable question)"
+    question = clip(record.candidate.question, 220) if record.candidate else "(no parseable question)"
     if record.reason == "too_easy":
         return f'- "{question}" weak avg {record.weak_mean:.2f}. {record.detail}'.rstrip()
     if record.reason == "failed_on_strong":
@@ -66,7 +62,7 @@ def _line(record: RoundRecord) -> str:
             f'- "{question}" weak avg {record.weak_mean:.2f}, strong avg {record.strong_mean:.2f}, '
             f"gap {record.gap:+.2f}. {record.detail}"
         ).rstrip()
-    return f'- "{question}" reason: {_clip(record.detail or record.reason, 600)}'
+    return f'- "{question}" reason: {clip(record.detail or record.reason, 600)}'
 
 
 def _direction(record: RoundRecord) -> Direction | None:

@@ -29,3 +29,10 @@ def test_structure_renders_its_rules():
 def test_structure_rejects_inverted_ranges():
     with pytest.raises(ValidationError):
         RubricStructure(min_positive=5, max_positive=3)
+
+
+def test_clip_puts_text_on_one_line_and_marks_a_cut():
+    from programs.text import clip
+
+    assert clip("  a\n b  ", 10) == "a b" and clip(None, 5) == ""
+    assert clip("x" * 10, 10) == "x" * 10 and clip("x" * 11, 10) == "x" * 7 + "..."
