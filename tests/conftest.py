@@ -6,10 +6,13 @@ imports dspy, mlflow or datasets.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 _HOME = tempfile.mkdtemp(prefix="autodata-tests-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 os.environ.setdefault("DSPY_CACHEDIR", os.path.join(_HOME, "dspy_cache"))
 os.environ.setdefault("HF_HOME", os.path.join(_HOME, "hf"))
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"

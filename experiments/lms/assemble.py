@@ -85,12 +85,18 @@ def assemble(parts: Sequence[Path], target: Path, stamp: Path, *, size: int, sha
     tmp = Path(tmp_name)
     try:
         os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as src:
-                    while block := src.read(_CHUNK):
-                        digest.update(block)
-                        out.write(block)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for part in parts:
+                    with open(part, "rb") as src:
+                        while block := src.read(_CHUNK):
+                            digest.update(block)
+                            out.write(block)
+        except OSError as exc:  # a full disk, most often; the partial file is removed below
+            raise EmbeddedModelError(
+                f"{label}: could not write {target} ({exc.strerror or exc}); it needs {size:,} bytes there: "
+                "free some space, or set AUTODATA_MODEL_DIR to a directory on a larger disk"
+            ) from None
         actual = digest.hexdigest()
         if actual != sha256:
             raise EmbeddedModelError(

