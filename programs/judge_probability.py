@@ -146,10 +146,15 @@ class ProbabilityJudge(JudgeModule):
                 self._anchors[key] = known
         return known
 
-    def _p_yes(self, messages: list[dict[str, str]]) -> float:
+    def bound_lm(self) -> dspy.LM:
+        """The LM this judge calls (bound with set_lm, else the configured one)."""
         lm = self.fallback.verdict.lm or dspy.settings.lm
         if lm is None:
             raise RuntimeError("the judge has no LM: bind one with set_lm or dspy.configure")
+        return cast("dspy.LM", lm)
+
+    def _p_yes(self, messages: list[dict[str, str]]) -> float:
+        lm = self.bound_lm()
         request = Request(
             model=lm.model,
             system=messages[0]["content"],

@@ -1,4 +1,4 @@
-"""The prompts of the one-criterion judges (per_criterion, probability, evidence). They are frozen.
+"""The prompts of the one-criterion judges (per_criterion, probability, likelihood, evidence). Frozen.
 
 Every one-criterion prompt puts the question and the answer first and the criterion last, so the calls
 for the criteria of one answer share a long prompt prefix: a local engine evaluates it once and each
@@ -67,3 +67,25 @@ def probability_messages(question: str, answer: str, criterion: Criterion) -> li
         ask=ASK_MISTAKE if criterion.is_penalty else ASK_POINT,
     )
     return [{"role": "system", "content": PROBABILITY_SYSTEM}, {"role": "user", "content": user}]
+
+
+# Sent by the likelihood judge, which scores the criterion's own text as the reply (it generates nothing):
+# how likely is a faithful restatement of this answer to say what the criterion says?
+LIKELIHOOD_SYSTEM = "You are a careful reader. You restate what an answer says, faithfully, without adding anything."
+LIKELIHOOD_USER = "Question:\n{question}\n\nAnswer:\n{answer}\n\n{ask}"
+ASK_STATE_POINT = "State one point that this answer makes."
+ASK_STATE_CLAIM = "State one claim that this answer makes."
+
+
+def likelihood_messages(question: str, answer: str, criterion: Criterion) -> list[dict[str, str]]:
+    """System, user, and the criterion's text as the assistant's reply (the tokens to score)."""
+    user = LIKELIHOOD_USER.format(
+        question=question.strip(),
+        answer=answer.strip(),
+        ask=ASK_STATE_CLAIM if criterion.is_penalty else ASK_STATE_POINT,
+    )
+    return [
+        {"role": "system", "content": LIKELIHOOD_SYSTEM},
+        {"role": "user", "content": user},
+        {"role": "assistant", "content": criterion.criterion.strip()},
+    ]

@@ -8,13 +8,18 @@ answer in a prompt):
 - `probability`: the same one-criterion prompt, but the verdict is read from the model's next-token
   probabilities P(yes) / (P(yes) + P(no)) instead of sampled, then calibrated
   (`programs.judge_probability`);
+- `likelihood`: per criterion, the log-likelihood of the criterion's own text as the model's restatement
+  of the answer, read from token log-probabilities (nothing is generated) and anchored per rubric like
+  the probability protocol (`programs.judge_likelihood`); needs a provider that scores given replies
+  (the embedded engine), otherwise the probability protocol is used with one warning;
 - `evidence`: one call per criterion that must quote the sentence of the answer making the point; a
   quote that does not occur in the answer means "not met" (`programs.judge_evidence`).
 
-Calibration (probability protocol only): `fixed` compares P(yes) with `threshold`; `anchored` places
-each criterion's threshold between two answers whose verdicts are known by construction, the candidate's
-reference answer (meets every positive criterion, makes no listed mistake) and its context restated as
-an answer (the problem setup only: on topic, but it makes none of the points). See docs/judging.md.
+Calibration (probability protocol; the likelihood protocol is always anchored): `fixed` compares P(yes)
+with `threshold`; `anchored` places each criterion's threshold between two answers whose verdicts are
+known by construction, the candidate's reference answer (meets every positive criterion, makes no listed
+mistake) and its context restated as an answer (the problem setup only: on topic, but it makes none of
+the points). See docs/judging.md.
 This file holds settings and wiring only; it does not call an LM.
 """
 
@@ -25,13 +30,13 @@ from typing import Literal
 import dspy
 from pydantic import BaseModel, ConfigDict, Field
 
-PROTOCOLS = ("joint", "per_criterion", "probability", "evidence")
+PROTOCOLS = ("joint", "per_criterion", "probability", "likelihood", "evidence")
 
 
 class JudgeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    protocol: Literal["joint", "per_criterion", "probability", "evidence"] = "probability"
+    protocol: Literal["joint", "per_criterion", "probability", "likelihood", "evidence"] = "probability"
     calibration: Literal["anchored", "fixed"] = "anchored"
     # P(yes) threshold of the `fixed` calibration.
     threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
@@ -53,6 +58,10 @@ def make_judge(settings: JudgeSettings, graded: bool = False) -> dspy.Module:
         from programs.judge_evidence import EvidenceJudge
 
         return EvidenceJudge(graded=graded)
+    if settings.protocol == "likelihood":
+        from programs.judge_likelihood import LikelihoodJudge
+
+        return LikelihoodJudge(graded=graded, top_logprobs=settings.top_logprobs)
     from programs.judge_probability import ProbabilityJudge
 
     return ProbabilityJudge(

@@ -8,7 +8,8 @@ lazily and are shared per process (llama_models.py): every engine and role using
 instance, calls to it are serialised, and llama.cpp reuses the evaluated prompt prefix between calls.
 Engines pickle and deepcopy without the model handle (they reload lazily) and save to JSON through
 `dump_state`/`load_state`. Log-probabilities are served for one-token completions (the judge's
-P(yes) read, llama_next_token.py), greedily; tool calls and reasoning are refused, not silently dropped.
+P(yes) read, llama_next_token.py), greedily, and for a given reply (extension `continuation_logprobs`: the
+likelihood judge's read); tool calls and reasoning are refused, not silently dropped.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ from dspy.lm15 import (
     Request,
     Response,
     TextPart,
-    TokenLogprob,
-    TopLogprob,
     UnsupportedFeatureError,
     Usage,
     response_to_events,
@@ -33,15 +32,14 @@ from dspy.lm15 import (
 from experiments.lms.embedded import resolve
 from experiments.lms.gbnf import schema_to_gbnf
 from experiments.lms.llama_models import DEFAULT_PREFIX_CACHE_MB, Loaded, compile_grammar, default_threads, shared_model
-from experiments.lms.llama_next_token import chat_tokens, next_token_logprobs, top_choices
+from experiments.lms.llama_next_token import chat_tokens
+from experiments.lms.llama_reads import CONTINUATION, continuation_response, next_token_response
 from experiments.lms.schema import DEFAULT_MAX_ITEMS, DEFAULT_MAX_STRING_CHARS, rewrite_schema, schema_of
 
 # Completion budget when neither the LM nor the call sets max_tokens (llama.cpp would otherwise
 # fill the whole context).
 DEFAULT_MAX_TOKENS = 1024
 DEFAULT_N_CTX = 4096
-# One-token (judge) calls save their prompt state only when they evaluated this many new tokens.
-_SAVE_AFTER_TOKENS = 128
 _SEEDS = random.SystemRandom()
 
 
@@ -68,6 +66,8 @@ class LlamaEngine:
     supports_response_schema = True
     supports_function_calling = False
     supports_reasoning = False
+    # Log-probabilities of a given reply (request extension `continuation_logprobs`, llama_reads.py).
+    supports_continuation_logprobs = True
     supported_params = frozenset(
         {"temperature", "max_tokens", "top_p", "stop", "seed", "response_format", "logprobs", "top_logprobs"}
     )
@@ -133,7 +133,7 @@ class LlamaEngine:
                 ("tools", bool(request.tools)),
                 ("config.reasoning", config.reasoning is not None and config.reasoning.effort != "off"),
                 ("config.probabilities", config.probabilities is not None),
-                ("config.extensions", bool(config.extensions)),
+                ("config.extensions", bool(set(config.extensions or {}) - {CONTINUATION})),
             )
             if bad
         ]
@@ -157,6 +157,8 @@ class LlamaEngine:
 
     def complete(self, request: Request) -> Response:
         validate_request(request)
+        if (request.config.extensions or {}).get(CONTINUATION):
+            return self._continuation(request)
         if request.config.logprobs is not None:
             return self._next_token(request)
         messages, kwargs = _messages(request), self._kwargs(request)
@@ -191,42 +193,10 @@ class LlamaEngine:
         return shared_model(self.model, self.n_ctx, threads, self.prefix_cache_mb, self.lazy_grammar)
 
     def _next_token(self, request: Request) -> Response:
-        """A one-token completion with the log-probabilities of its top alternatives (judges read P(yes))."""
-        config = request.config
-        if config.max_tokens != 1 or config.response_format is not None or request.tools:
-            raise UnsupportedFeatureError(
-                f"embedded model {self.model!r} returns logprobs only for one-token completions without "
-                "response_format or tools (max_tokens=1)",
-                feature="config.logprobs",
-            )
-        loaded = self._loaded()
-        with loaded.lock:
-            tokens = chat_tokens(loaded.llama, _messages(request))
-            loaded.states.restore(loaded.llama, tokens)
-            try:
-                logprobs, evaluated = next_token_logprobs(loaded.llama, tokens)
-            except ValueError as exc:
-                if "context window" in str(exc):
-                    raise ContextLengthError(f"{self.model}: {exc}", provider="embedded") from None
-                raise
-            # A judge's calls on one answer differ only in the criterion at the end: keep the state of
-            # the call that evaluated the shared part, not one per criterion.
-            if evaluated >= _SAVE_AFTER_TOKENS:
-                loaded.states.save(loaded.llama)
-            top = top_choices(loaded.llama, logprobs, max(config.logprobs or 1, 1))
-        chosen = top[0]  # greedy: the reply is the most likely token
-        alternatives = tuple(TopLogprob(token=c.text, logprob=c.logprob, token_id=c.token_id) for c in top)
-        return Response(
-            id=None,
-            model=self.model,
-            message=Message.assistant(chosen.text),
-            # One token was asked for and given: the reply is complete (DSPy warns on "length").
-            finish_reason="stop",
-            usage=Usage(input_tokens=len(tokens), output_tokens=1, total_tokens=len(tokens) + 1),
-            logprobs=(
-                TokenLogprob(token=chosen.text, logprob=chosen.logprob, token_id=chosen.token_id, top=alternatives),
-            ),
-        )
+        return next_token_response(self.model, self._loaded(), request, _messages(request))
+
+    def _continuation(self, request: Request) -> Response:
+        return continuation_response(self.model, self._loaded(), request, _messages(request))
 
     def stream(self, request: Request):
         """One complete response as stream events (tokens are not streamed incrementally)."""

@@ -9,7 +9,8 @@ criterion then cost only the criterion's tokens), and reads the last position's 
 
 `chat_tokens` renders messages with the model's own chat template (from the GGUF metadata) and opens the
 assistant turn; `next_token_logprobs` returns the distribution of the next token and `top_choices` its k
-most likely tokens.
+most likely tokens; `continuation_logprobs` scores a given continuation token by token (a judge's
+log-likelihood of a criterion after an answer).
 Callers must hold the model's lock (see llama_models.py). Nothing here samples or applies a grammar.
 """
 
@@ -74,12 +75,43 @@ def next_token_logprobs(llama: Any, tokens: list[int]) -> tuple[np.ndarray, int]
     return logits - peak - np.log(np.exp(logits - peak).sum()), evaluated
 
 
+def continuation_logprobs(llama: Any, prefix: list[int], continuation: list[int]) -> tuple[list[float], int]:
+    """log P(token | everything before it) for each token of `continuation` after `prefix`, and the
+    prefix tokens evaluated. The continuation is evaluated in batches with logits at every position and
+    then dropped from the cache, so the next call on the same prefix (another criterion) starts from it."""
+    if not continuation:
+        raise ValueError("empty continuation")
+    if len(prefix) + len(continuation) > llama.n_ctx():
+        raise ValueError(
+            f"Requested tokens ({len(prefix) + len(continuation)}) exceed context window of {llama.n_ctx()}"
+        )
+    first, evaluated = next_token_logprobs(llama, prefix)
+    out = [float(first[continuation[0]])]
+    n_past = llama.n_tokens
+    rest = continuation[:-1]  # the logits after token i predict token i + 1
+    for start in range(0, len(rest), llama.n_batch):
+        batch = rest[start : start + llama.n_batch]
+        llama._ctx.kv_cache_seq_rm(-1, n_past + start, -1)
+        llama._batch.set_batch(batch=batch, n_past=n_past + start, logits_all=True)
+        llama._ctx.decode(llama._batch)
+        rows = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(batch), llama.n_vocab())).astype(np.float64)
+        peak = rows.max(axis=1, keepdims=True)
+        logprobs = rows - peak - np.log(np.exp(rows - peak).sum(axis=1, keepdims=True))
+        targets = continuation[start + 1 : start + 1 + len(batch)]
+        out.extend(float(logprobs[i, t]) for i, t in enumerate(targets))
+    # Drop the continuation from the cache; the prefix stays for the next read.
+    llama._ctx.kv_cache_seq_rm(-1, n_past, -1)
+    llama.n_tokens = n_past
+    return out, evaluated
+
+
 def top_choices(llama: Any, logprobs: np.ndarray, k: int) -> list[TokenChoice]:
     """The k most likely tokens of a distribution, most likely first."""
     best = np.argsort(-logprobs)[: max(k, 1)]
-    return [TokenChoice(int(i), _text(llama, int(i)), float(logprobs[i])) for i in best]
+    return [TokenChoice(int(i), piece(llama, int(i)), float(logprobs[i])) for i in best]
 
 
-def _text(llama: Any, token: int) -> str:
+def piece(llama: Any, token: int) -> str:
+    """The text of one token."""
     # `detokenize`, not `_model.token_to_piece`, which returns its fixed-size buffer padded with NULs.
     return llama.detokenize([token]).decode("utf-8", "replace")

@@ -10,6 +10,7 @@ from programs import AgenticSelfInstruct, RubricStructure
 from programs.judge import Judge
 from programs.judge_criterion import CriterionJudge
 from programs.judge_evidence import EvidenceJudge, quote_found
+from programs.judge_likelihood import LikelihoodJudge
 from programs.judge_probability import ProbabilityJudge
 from programs.judging import PROTOCOLS, JudgeSettings, make_judge
 from programs.records import Criterion
@@ -30,6 +31,7 @@ ANSWER = "The main point is that KW1 drives it. Also ERR1 holds in every case we
         ("joint", Judge),
         ("per_criterion", CriterionJudge),
         ("probability", ProbabilityJudge),
+        ("likelihood", LikelihoodJudge),
         ("evidence", EvidenceJudge),
     ],
 )
