@@ -167,7 +167,9 @@ def _roles(harness: dict[str, Any]) -> list[str]:
     if "verifier_gate" in loop:
         lines.append(f"- verifier checks that could reject a question: {loop['verifier_gate'] or 'none (advice only)'}")
     if judge:
-        lines.append(f"- judge protocol: {judge.get('protocol')}, calibration: {judge.get('calibration')}")
+        # The likelihood judge is always anchored, whatever judge.calibration (a probability setting) says.
+        calibration = "anchored" if judge.get("protocol") == "likelihood" else judge.get("calibration")
+        lines.append(f"- judge protocol: {judge.get('protocol')}, calibration: {calibration}")
     return lines
 
 

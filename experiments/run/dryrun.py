@@ -30,17 +30,27 @@ REPLY = {"challenger": 600, "verifier": 90, "weak": 300, "strong": 300, "judge":
 def judged_answers(cfg: RunConfig) -> int:
     """Answers the judge reads per round in the worst case: the solvers' samples, the sanity checks'
     reference and off-topic answers, and the probability judge's anchors (the context restated and the
-    reference answer, which the sanity check then reuses; each penalty item's own text is one more call)."""
+    reference answer, which the sanity check then reuses; each penalty item's own text is one more call
+    for the probability judge)."""
     answers = 2 * cfg.loop.n_samples + (2 if cfg.loop.sanity_checks else 0)
-    if cfg.judge.protocol == "probability" and cfg.judge.calibration == "anchored":
+    if anchors(cfg):
         answers += 1 if cfg.loop.sanity_checks else 2
     return answers
 
 
+def anchors(cfg: RunConfig) -> bool:
+    """Does the judge read anchor answers (the anchored probability judge; the likelihood judge always)?"""
+    return cfg.judge.protocol == "likelihood" or (
+        cfg.judge.protocol == "probability" and cfg.judge.calibration == "anchored"
+    )
+
+
 def judge_reply(cfg: RunConfig, criteria: int) -> int:
-    """Reply tokens of one judge call: all verdicts (joint), one token (probability), a verdict (per
-    criterion) or a quoted sentence and a verdict (evidence)."""
-    return {"joint": 8 * criteria + 20, "probability": 1, "per_criterion": 10, "evidence": 60}[cfg.judge.protocol]
+    """Reply tokens of one judge call: all verdicts (joint), one token (probability), none (likelihood: the
+    criterion it scores is counted in the prompt), a verdict (per criterion) or a quoted sentence and a
+    verdict (evidence)."""
+    replies = {"joint": 8 * criteria + 20, "probability": 1, "likelihood": 0, "per_criterion": 10, "evidence": 60}
+    return replies[cfg.judge.protocol]
 
 
 def per_document_run(cfg: RunConfig, doc_tokens: float) -> dict[str, dict[str, float]]:
@@ -48,8 +58,8 @@ def per_document_run(cfg: RunConfig, doc_tokens: float) -> dict[str, dict[str, f
     n, rounds = cfg.loop.n_samples, cfg.loop.max_rounds
     criteria = cfg.rubric.max_positive + (cfg.rubric.max_penalties if cfg.rubric.allow_penalties else 0)
     answers, per_answer = judged_answers(cfg), 1 if cfg.judge.protocol == "joint" else criteria
-    anchored = cfg.judge.protocol == "probability" and cfg.judge.calibration == "anchored"
-    own_texts = cfg.rubric.max_penalties if anchored and cfg.rubric.allow_penalties else 0  # penalty anchors
+    probability_anchors = anchors(cfg) and cfg.judge.protocol == "probability"
+    own_texts = cfg.rubric.max_penalties if probability_anchors and cfg.rubric.allow_penalties else 0
     calls = {"challenger": 1, "verifier": 1, "weak": n, "strong": n, "judge": answers * per_answer + own_texts}
     prompt = {
         "challenger": doc_tokens,

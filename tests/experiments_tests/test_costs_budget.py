@@ -176,3 +176,20 @@ def test_dry_run_counts_the_paper_in_the_strong_prompt_when_it_is_open():
     closed, seen = per_document_run(plain, 500.0), per_document_run(open_, 500.0)
     assert seen["strong"]["prompt_tokens"] - closed["strong"]["prompt_tokens"] == 3 * 2 * 500
     assert seen["weak"] == closed["weak"]
+
+
+def test_dry_run_counts_the_likelihood_judges_anchors_and_no_reply_tokens():
+    loop = {"max_rounds": 1, "n_samples": 2, "sanity_checks": False}
+    rubric = {"max_positive": 4, "min_penalties": 1, "max_penalties": 2}
+    runs = {
+        protocol: per_document_run(
+            RunConfig.model_validate({"loop": loop, "rubric": rubric, "judge": {"protocol": protocol}}), 500.0
+        )["judge"]
+        for protocol in ("likelihood", "probability", "per_criterion")
+    }
+    # Four answers (two samples per solver) plus two anchors, one call per criterion (6); the probability
+    # judge also reads each penalty item's own text (2).
+    assert runs["likelihood"]["calls"] == (4 + 2) * 6
+    assert runs["probability"]["calls"] == (4 + 2) * 6 + 2
+    assert runs["per_criterion"]["calls"] == 4 * 6
+    assert runs["likelihood"]["completion_tokens"] == 0

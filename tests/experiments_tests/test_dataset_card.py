@@ -35,3 +35,6 @@ def test_the_card_names_the_strong_mode_the_verifier_gate_and_the_judge_protocol
     assert "could reject a question: none (advice only)\n" in text
     old = card([], [], harness(cfg), cfg, "f")  # a harness.json recorded before these fields
     assert "strong solver mode" not in old and "judge protocol" not in old
+    likely = RunConfig.model_validate({"judge": {"protocol": "likelihood", "calibration": "fixed"}})
+    text = card([], [], harness(likely, judge=likely.judge.model_dump()), likely, "f")
+    assert "- judge protocol: likelihood, calibration: anchored\n" in text, "the likelihood judge is always anchored"
