@@ -29,6 +29,10 @@
              and recall questions are then caught only by the weak solver's score (too easy) and the
              judge's context anchor, and the demo's first accepted example shows that this is a weak
              guard (docs/results.md). With a capable verifier model, gate on all four.
+           The judge keeps the probability protocol: the likelihood protocol agrees with graders as
+           well (kappa 0.76 against 0.72 on the dev labels) but is stricter, and on 36 recorded demo
+           candidates it accepted none where the probability judge accepted 6
+           (bench/reports/judge_protocols.md, docs/judging.md).
            The weak solver stays the 0.5B: the 1.5B answering without the paper (the same model in a
            weaker mode, which the paper allows) scored 0 on 22 of 50 recorded candidates against the
            0.5B's 26, was too good on 8 against 3, and accepted 1 against 2; SmolLM2-135M scored 0 on 23
