@@ -1,4 +1,7 @@
-"""bench.judge_protocols on scripted models: the same answers, judged by two protocols, decided."""
+"""bench.judge_protocols on scripted models: the same answers, judged by two protocols, decided.
+
+(Not test_judge_protocols.py: the tests folders are not packages, and programs_tests has that name.)
+"""
 
 from __future__ import annotations
 
