@@ -42,15 +42,16 @@
            Time and acceptance, measured from fresh clones (docs/results.md): about 1.5-2 minutes of
            setup and a 13-22 minute compile: 10-20 rounds call models, 55-75 s each on two cores (half
            of it the challenger's reply; a run that accepts early ends early). Acceptance is a matter of
-           luck: of ten runs, seven accepted (the latest six at minutes 17.8, 4.5, 17.8, 1.7, 4.5 and
-           12.3 of their compiles), three none; about 9% of the rounds that call models are accepted (14 of 150
-           in demos and benchmark runs). Most rounds end with the weak solver making no point at all,
-           which the deployed rule's "no attempt scoring 0" rejects, with the reference-score check,
+           luck: of eleven runs, seven accepted (the latest six at minutes 17.8, 4.5, 17.8, 1.7, 4.5 and
+           12.3 of their compiles), four none (the latest, demo 11); about 9% of the rounds that call
+           models are accepted (14 of 164 in demos and benchmark runs). Most rounds end with the weak
+           solver making no point at all, which the deployed rule's "no attempt scoring 0" rejects, with
+           the reference-score check,
            or with the strong solver below 0.60 even with the paper open. Feedback does not change the
            odds of the next round with these models (bench/reports/second_round.md: 2 of 36 second
            rounds accepted with the feedback, 2 of 36 without it), so rounds are close to independent
            draws, and an accepted example within 15 minutes is something this preset delivers in some
-           runs (four of ten so far, four of the last five; about two in three if rounds are independent
+           runs (four of eleven so far, four of the last six; about two in three if rounds are independent
            9% draws), not in every one.
 - results: the baseline-vs-compiled study on the embedded models: the default preset's models, judge,
            rubric and loop settings (the same objects), 3 train / 2 validation / 16 held-out test papers,
