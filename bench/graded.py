@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import error_text, md_table
-from bench.recorded import distinct_rounds, plain_main, prepare, rule_of, weak_was_scored
+from bench.recorded import StrongAnswers, distinct_rounds, plain_main, prepare, rule_of, weak_was_scored
 
 NAME = "graded"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
@@ -113,20 +113,12 @@ def measure(
                 round(a["score"], 6) for a in recorded_weak
             ]
             gates = {m: weak_gate(t, weak[m]) for m in MODES}
-            strong_answers = [a["answer"] for a in row.get("strong") or [] if a.get("score") is not None]
-            source = "recorded" if strong_answers else "none"
-            if not strong_answers and any(g is None for g in gates.values()):
-                document = documents.get(row["doc_id"], "")
-                strong_answers = [
-                    solver(row["context"], row["question"], i, cfg.loop.sample_temperature, document=document)
-                    for i in range(max(len(weak_answers), 1))
-                ]
-                source = "new"
+            strong = StrongAnswers(row, documents.get(row["doc_id"], ""), solver, cfg.loop.sample_temperature)
             for m in MODES:
-                d = gates[m] or decide(t, weak[m], scores(strong_answers, m == "graded"))
+                d = gates[m] or decide(t, weak[m], scores(strong(), m == "graded"))
                 result[m] = {"accepted": d.accepted, "rule": rule_of(d.detail), "weak_mean": d.weak_mean}
                 result[m] |= {"strong_mean": d.strong_mean, "gap": d.gap}
-            result["strong_source"] = source
+            result["strong_source"] = strong.source
         except Exception as exc:  # one failed call is one row with its error, not the end of the run
             result["error"] = error_text(exc)
         result["seconds"] = round(time.monotonic() - started, 1)

@@ -26,32 +26,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from bench.common import error_text, md_table
-from bench.recorded import plain_main, prepare, rule_of, weak_was_scored
+from bench.recorded import StrongAnswers, plain_main, prepare, rule_of, weak_was_scored
 
 NAME = "judge_protocols"
 COMMAND = f"flock /tmp/autodata-cpu.lock .venv/bin/python -m bench.{NAME} --rounds PATH... --label LABEL"
 PROTOCOLS = ("probability", "likelihood")
-
-
-class StrongAnswers:
-    """The candidate's strong answers: the recorded ones, or one set drawn on first need and kept, so that
-    both judges read the same answers."""
-
-    def __init__(self, row: dict[str, Any], document: str, solver: Any, temperature: float) -> None:
-        self.row, self.document, self.solver, self.temperature = row, document, solver, temperature
-        self.recorded = [a["answer"] for a in row.get("strong") or [] if a.get("score") is not None]
-        self.drawn: list[str] = []
-        self.source = "recorded" if self.recorded else "none"
-
-    def __call__(self) -> list[str]:
-        if self.recorded:
-            return self.recorded
-        if not self.drawn:
-            n = max(sum(a.get("score") is not None for a in self.row["weak"]), 1)
-            context, question = self.row["context"], self.row["question"]
-            self.drawn = [self.solver(context, question, i, self.temperature, document=self.document) for i in range(n)]
-            self.source = "new"
-        return self.drawn
 
 
 def _judge_round(judge: Any, policy: Any, row: dict[str, Any], strong: Any) -> dict[str, Any]:
@@ -89,16 +68,16 @@ def measure(
     text) replace the configured models and the corpus (tests)."""
     cfg, rows, documents = prepare(paths, weak_was_scored, preset_name, sets, limit, documents)
     from experiments.lms.factory import build_lms
+    from experiments.run.build import build_judge
     from metrics.acceptance import Thresholds
     from metrics.policy import HarnessPolicy
-    from programs.judging import JudgeSettings, make_judge
     from programs.solver import Solver
 
     lms = lms or build_lms(cfg.models, ("strong", "judge"))
-    judges = {}
-    for protocol in PROTOCOLS:
-        judges[protocol] = make_judge(JudgeSettings(protocol=protocol), graded=cfg.rubric.graded)
-        judges[protocol].set_lm(lms["judge"])
+    judges = {
+        p: build_judge(cfg.model_copy(update={"judge": cfg.judge.model_copy(update={"protocol": p})}), lms["judge"])
+        for p in PROTOCOLS
+    }
     solver = Solver(reasoning=cfg.loop.strong_reasoning, sees_document=cfg.loop.strong_sees_document)
     solver.set_lm(lms["strong"])
     out: list[dict[str, Any]] = []

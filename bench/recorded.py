@@ -9,7 +9,8 @@ the same candidate again. `rounds_parser` is the command line they share (--roun
 a decision's detail cites (numbers as N), and `groups` splits result rows by one field for the summaries.
 `prepare` does what each of them does first: the run config from a preset and --set overrides, the kept
 candidates, the papers' texts (unless given or not needed) and DSPy configured with the LM cache off.
-`plain_main` is the whole command line of those with no options of their own.
+`plain_main` is the whole command line of those with no options of their own, and `StrongAnswers` the
+strong side of a recorded candidate (recorded, or drawn once when a decision needs it).
 """
 
 from __future__ import annotations
@@ -113,3 +114,26 @@ def plain_main(
     args = parse_rounds_args(parser, argv)
     run = functools.partial(measure, args.rounds, args.preset, args.sets, args.candidates)
     measure_and_record(parser, name, title, command, args.label, argv, run, render, json.JSONDecodeError, KeyError)
+
+
+class StrongAnswers:
+    """A recorded candidate's strong answers, called when a decision needs them: the recorded ones when the
+    round called the strong solver, otherwise one set (as many as its scored weak attempts) drawn on the
+    first call and kept, so that every mode or judge compared reads the same answers. `source` says
+    which: "recorded", "new" or "none" (never needed)."""
+
+    def __init__(self, row: dict[str, Any], document: str, solver: Any, temperature: float) -> None:
+        self.row, self.document, self.solver, self.temperature = row, document, solver, temperature
+        self.recorded = [a["answer"] for a in row.get("strong") or [] if a.get("score") is not None]
+        self.drawn: list[str] = []
+        self.source = "recorded" if self.recorded else "none"
+
+    def __call__(self) -> list[str]:
+        if self.recorded:
+            return self.recorded
+        if not self.drawn:
+            n = max(sum(a.get("score") is not None for a in self.row["weak"]), 1)
+            context, question = self.row["context"], self.row["question"]
+            self.drawn = [self.solver(context, question, i, self.temperature, document=self.document) for i in range(n)]
+            self.source = "new"
+        return self.drawn

@@ -12,12 +12,9 @@ import dspy
 import pytest
 
 from bench.judge_protocols import measure, render
-from metrics.acceptance import PRESETS
 from testkit.scripted import ScriptedEngine
+from tests.bench_tests.test_graded import _row, strong
 from tests.support.logprob_engine import LogprobEngine
-
-RUBRIC = [{"criterion": f"Explains that KW{i} drives the effect", "weight": 5} for i in (1, 2, 3)]
-REFERENCE = "KW1! KW2! KW3!"
 
 
 def _key(text: str) -> str:
@@ -37,31 +34,13 @@ def loglik(system: str, user: str, reply: str) -> float:
     return -1.0 if f"{key}!" in answer else -9.0 if key in answer else -10.0
 
 
-def strong(p) -> dict:
-    return {"answer": "KW1! KW2! KW3" if "document" in p.inputs else "I do not know."}
-
-
-def _row(doc_id: str, weak: str, strong_answer: str | None) -> dict:
-    return {
-        "doc_id": doc_id,
-        "question": f"Why does it work on {doc_id}?",
-        "context": "A setup.",
-        "reference_answer": REFERENCE,
-        "rubric": RUBRIC,
-        "reason": "failed_on_strong" if strong_answer else "too_easy",
-        "weak": [{"answer": weak, "verdicts": [], "score": 0.5}],
-        "strong": [{"answer": strong_answer, "verdicts": [], "score": 1.0}] if strong_answer else [],
-        "thresholds": PRESETS["deployed"].to_dict(),
-    }
-
-
 @pytest.fixture
 def rounds(tmp_path):
     rows = [
-        _row("a", "KW1", "KW1! KW2 KW3"),  # probability: weak 1/6, strong 2/3; likelihood: weak 0
-        _row("b", "KW1!", "KW1! KW2! KW3"),  # both accept: strong 5/6 and 2/3
-        _row("c", "KW1!", None),  # past the weak gate for both: one new strong answer, judged by both
-        _row("d", "nothing", None),  # weak 0 for both: no strong answer needed
+        _row("a", "KW1", 0.5, "KW1! KW2 KW3"),  # probability: weak 1/6, strong 2/3; likelihood: weak 0
+        _row("b", "KW1!", 0.5, "KW1! KW2! KW3"),  # both accept: strong 5/6 and 2/3
+        _row("c", "KW1!", 0.5, None),  # past the weak gate for both: one new strong answer, judged by both
+        _row("d", "nothing", 0.5, None),  # weak 0 for both: no strong answer needed
     ]
     path = tmp_path / "rounds.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
@@ -98,7 +77,7 @@ def test_both_judges_decide_the_same_answers_through_the_loops_checks(rounds):
 
 
 def test_a_sanity_failure_rejects_before_any_answer_is_read(rounds, tmp_path):
-    row = {**_row("e", "KW1!", "KW1! KW2! KW3!"), "reference_answer": "KW1 only"}  # reference below 0.60
+    row = {**_row("e", "KW1!", 0.5, "KW1! KW2! KW3!"), "reference_answer": "KW1 only"}  # reference below 0.60
     path = tmp_path / "sanity.jsonl"
     path.write_text(json.dumps(row) + "\n")
     lms = {
